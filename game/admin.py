@@ -1,0 +1,83 @@
+from django.contrib import admin, messages
+
+from game.jobs import retry_failed_score
+from game.models import ActivationRecord, Campaign, Explanation, Feature, LanguageModel, Score, Source, Vote
+
+
+@admin.register(LanguageModel)
+class LanguageModelAdmin(admin.ModelAdmin):
+    list_display = ("slug", "name", "n_layers", "d_model", "d_vocab", "tl_name", "created")
+    search_fields = ("slug", "name")
+    exclude = ("vocab",)
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "kind", "layer", "hook_point", "width", "architecture")
+    list_filter = ("kind", "model")
+
+
+@admin.register(Feature)
+class FeatureAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "max_activation", "frac_nonzero", "vote_count")
+    list_filter = ("source",)
+    search_fields = ("=index",)
+    raw_id_fields = ("settled_explanation",)
+
+
+@admin.register(ActivationRecord)
+class ActivationRecordAdmin(admin.ModelAdmin):
+    list_display = ("id", "feature", "kind", "quantile_bin", "rank", "max_value", "duplicates", "held_out")
+    list_filter = ("kind", "held_out")
+    raw_id_fields = ("feature",)
+
+
+class ScoreInline(admin.TabularInline):
+    model = Score
+    extra = 0
+    readonly_fields = ("method", "status", "value", "error", "attempts", "tokens_in", "tokens_out", "cost_usd", "finished")
+
+
+@admin.register(Explanation)
+class ExplanationAdmin(admin.ModelAdmin):
+    list_display = ("text", "feature", "author", "author_model", "status", "score_value", "vote_count", "hidden", "created")
+    list_filter = ("status", "hidden", "score_method")
+    search_fields = ("text", "author__username")
+    raw_id_fields = ("feature", "author")
+    inlines = [ScoreInline]
+    actions = ["hide", "unhide"]
+
+    @admin.action(description="Hide the selected explanations")
+    def hide(self, request, queryset) -> None:
+        queryset.update(hidden=True)
+
+    @admin.action(description="Show the selected explanations again")
+    def unhide(self, request, queryset) -> None:
+        queryset.update(hidden=False)
+
+
+@admin.register(Score)
+class ScoreAdmin(admin.ModelAdmin):
+    list_display = ("explanation", "method", "status", "value", "attempts", "cost_usd", "finished")
+    list_filter = ("status", "method")
+    search_fields = ("explanation__text", "error")
+    raw_id_fields = ("explanation",)
+    actions = ["retry"]
+
+    @admin.action(description="Retry the selected failed scores")
+    def retry(self, request, queryset) -> None:
+        n = sum(retry_failed_score(s) for s in queryset)
+        self.message_user(request, f"{n} failed score(s) queued again.", messages.SUCCESS)
+
+
+@admin.register(Vote)
+class VoteAdmin(admin.ModelAdmin):
+    list_display = ("user", "explanation", "created")
+    raw_id_fields = ("user", "explanation")
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "active", "created")
+    filter_horizontal = ()
+    raw_id_fields = ("features",)

@@ -1,0 +1,301 @@
+"""Load a pack (pipeline/PACK_FORMAT.md) into the database.
+
+Idempotent: importing the same pack twice changes nothing, and re-importing a rebuilt pack
+replaces only what the pack owns (statistics, records, model-authored baseline text). Rows
+that players made (explanations, scores, votes) are never deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from django.db import transaction
+
+from game.models import ActivationRecord, Campaign, Explanation, Feature, LanguageModel, Score, Source
+from jobs.models import Job
+
+BATCH = 2000
+BASELINE_SCORE_PRIORITY = 10  # players' explanations (priority 0) are scored first
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class ImportReport:
+    model: str
+    sources: list[str] = field(default_factory=list)
+    features_created: int = 0
+    features_updated: int = 0
+    records_written: int = 0
+    sources_unchanged: list[str] = field(default_factory=list)
+    explanations_created: int = 0
+    scores_queued: int = 0
+
+
+class PackError(Exception):
+    """The directory is not a readable pack; the message says what is wrong."""
+
+
+def read_meta(pack_dir: Path) -> dict:
+    path = pack_dir / "pack.json"
+    if not path.is_file():
+        raise PackError(f"{pack_dir} is not a pack: {path.name} is missing")
+    meta = json.loads(path.read_text())
+    if meta.get("format_version") != 1:
+        raise PackError(f"unsupported pack format {meta.get('format_version')!r} (this code reads version 1)")
+    return meta
+
+
+def _digest(*paths: Path) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        if p.is_file():
+            with p.open("rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(chunk)
+    return h.hexdigest()[:16]
+
+
+def _chunks(n: int, size: int = BATCH) -> Iterator[tuple[int, int]]:
+    for start in range(0, n, size):
+        yield start, min(n, start + size)
+
+
+def import_pack(
+    pack_dir: Path | str,
+    *,
+    campaign: str | None = None,
+    score_baselines: bool = True,
+    progress: Progress | None = None,
+) -> ImportReport:
+    pack_dir = Path(pack_dir).resolve()
+    meta = read_meta(pack_dir)
+    progress = progress or (lambda stage, done, total: None)
+    vocab = json.loads((pack_dir / "vocab.json").read_text())
+    corpus = np.load(pack_dir / "corpus_tokens.npy", mmap_mode="r")
+    m = meta["model"]
+    vocab_fp = _digest(pack_dir / "vocab.json")
+    with transaction.atomic():
+        model, _ = LanguageModel.objects.update_or_create(
+            slug=m["slug"],
+            defaults=dict(
+                name=m.get("name", m["slug"]),
+                n_layers=m["n_layers"],
+                d_model=m["d_model"],
+                d_vocab=m["d_vocab"],
+                n_ctx=m.get("n_ctx", 1024),
+                tl_name=m.get("tl_name", ""),
+                pack_path=str(pack_dir),
+                vocab=vocab,
+                metadata={**{k: v for k, v in m.items() if k not in {"slug", "name"}},
+                          "corpus": meta.get("corpus", {}), "vocab_fingerprint": vocab_fp},
+            ),
+        )
+    report = ImportReport(model=model.slug)
+    for spec in meta["sources"]:
+        _import_source(pack_dir, model, spec, corpus, report, progress)
+        _import_explanations(pack_dir, model, spec, report, score_baselines)
+    if campaign:
+        _ensure_campaign(model, campaign, report)
+    return report
+
+
+def _import_source(pack_dir, model, spec, corpus, report: ImportReport, progress: Progress) -> None:
+    features_path = pack_dir / spec["features"]
+    digest = _digest(features_path, pack_dir / "corpus_tokens.npy")
+    with transaction.atomic():
+        source, _ = Source.objects.update_or_create(
+            model=model,
+            slug=spec["slug"],
+            defaults=dict(
+                kind=spec["kind"],
+                layer=spec["layer"],
+                hook_point=spec["hook_point"],
+                width=spec["width"],
+                architecture=spec.get("architecture", ""),
+                weights_path=spec.get("weights_path", ""),
+                description=spec.get("description", ""),
+            ),
+        )
+        report.sources.append(source.slug)
+        if source.metrics.get("pack_digest") == digest:
+            report.sources_unchanged.append(source.slug)
+            return
+        arrays = dict(np.load(features_path))
+        ids = _upsert_features(source, arrays, vocab=model.vocab, report=report, progress=progress)
+        _replace_records(source, arrays, corpus, ids, report=report, progress=progress)
+        source.metrics = {**spec.get("metrics", {}), "pack_digest": digest}
+        source.save(update_fields=["metrics"])
+
+
+def _token_list(ids_row, vals_row, vocab) -> list[list]:
+    return [[vocab[int(i)], round(float(v), 4)] for i, v in zip(ids_row, vals_row)]
+
+
+def _feature_fields(a: dict, f: int, vocab: list[str]) -> dict:
+    def opt(name: str):
+        return float(a[name][f]) if name in a and np.isfinite(a[name][f]) else None
+
+    fields = dict(
+        max_activation=float(a["max_activation"][f]),
+        frac_nonzero=float(a["frac_nonzero"][f]),
+        histogram={"edges": [round(float(x), 5) for x in a["hist_edges"][f]], "counts": [int(x) for x in a["hist_counts"][f]]}
+        if "hist_counts" in a else {},
+        logits_promoted=_token_list(a["logit_top_ids"][f], a["logit_top_vals"][f], vocab) if "logit_top_ids" in a else [],
+        logits_suppressed=_token_list(a["logit_bot_ids"][f], a["logit_bot_vals"][f], vocab) if "logit_bot_ids" in a else [],
+        logit_std=opt("logit_std"),
+        logit_skewness=opt("logit_skew"),
+        logit_kurtosis=opt("logit_kurt"),
+        neighbours=[[int(i), round(float(c), 4)] for i, c in zip(a["neighbour_idx"][f], a["neighbour_cos"][f])]
+        if "neighbour_idx" in a else [],
+    )
+    return fields
+
+
+STAT_FIELDS = [
+    "max_activation", "frac_nonzero", "histogram", "logits_promoted", "logits_suppressed",
+    "logit_std", "logit_skewness", "logit_kurtosis", "neighbours",
+]
+
+
+def _upsert_features(source: Source, a: dict, *, vocab, report: ImportReport, progress: Progress) -> dict[int, int]:
+    n = len(a["max_activation"])
+    existing = {f.index: f for f in Feature.objects.filter(source=source)}
+    to_create, to_update = [], []
+    for f in range(n):
+        fields = _feature_fields(a, f, vocab)
+        if f in existing:
+            obj = existing[f]
+            for k, v in fields.items():
+                setattr(obj, k, v)
+            to_update.append(obj)
+        else:
+            to_create.append(Feature(source=source, index=f, **fields))
+        if f % BATCH == 0:
+            progress(f"{source.slug}: features", f, n)
+    for start, end in _chunks(len(to_create)):
+        Feature.objects.bulk_create(to_create[start:end])
+    for start, end in _chunks(len(to_update)):
+        Feature.objects.bulk_update(to_update[start:end], STAT_FIELDS)
+    progress(f"{source.slug}: features", n, n)
+    report.features_created += len(to_create)
+    report.features_updated += len(to_update)
+    return dict(Feature.objects.filter(source=source).values_list("index", "id"))
+
+
+def _replace_records(source: Source, a: dict, corpus: np.ndarray, feature_ids: dict[int, int], *,
+                     report: ImportReport, progress: Progress) -> None:
+    # Records belong to the pack, not to players: a rebuilt pack replaces them wholesale.
+    ActivationRecord.objects.filter(feature__source=source)._raw_delete(ActivationRecord.objects.db)
+    n = len(a["rec_feature"])
+    ptr, nz_pos, nz_val = a["rec_nz_ptr"], a["nz_pos"].astype(np.uint16), a["nz_val"].astype(np.float32)
+    kinds = {0: ActivationRecord.Kind.TOP, 1: ActivationRecord.Kind.QUANTILE, 2: ActivationRecord.Kind.RANDOM}
+    starts, lengths = a["rec_start"], a["rec_length"]
+    for lo, hi in _chunks(n, 5000):
+        batch = []
+        for r in range(lo, hi):
+            s, ln = int(starts[r]), int(lengths[r])
+            qbin = int(a["rec_bin"][r])
+            batch.append(
+                ActivationRecord(
+                    feature_id=feature_ids[int(a["rec_feature"][r])],
+                    kind=kinds[int(a["rec_kind"][r])],
+                    rank=int(a["rec_rank"][r]),
+                    quantile_bin=qbin if qbin >= 0 else None,
+                    token_ids=np.ascontiguousarray(corpus[s : s + ln], dtype=np.int32).tobytes(),
+                    nz_positions=nz_pos[ptr[r] : ptr[r + 1]].tobytes(),
+                    nz_values=nz_val[ptr[r] : ptr[r + 1]].tobytes(),
+                    length=ln,
+                    max_value=float(a["rec_max"][r]),
+                    max_position=int(a["rec_max_pos"][r]),
+                    duplicates=int(a["rec_duplicates"][r]),
+                    held_out=bool(a["rec_held_out"][r]),
+                )
+            )
+        ActivationRecord.objects.bulk_create(batch, batch_size=1000)
+        progress(f"{source.slug}: records", hi, n)
+    report.records_written += n
+
+
+def _import_explanations(pack_dir: Path, model: LanguageModel, spec: dict, report: ImportReport,
+                         score_baselines: bool) -> None:
+    rel = spec.get("explanations")
+    if not rel or not (pack_dir / rel).is_file():
+        return
+    feature_ids = dict(Feature.objects.filter(source__model=model, source__slug=spec["slug"]).values_list("index", "id"))
+    wanted = []
+    for line in (pack_dir / rel).read_text().splitlines():
+        if line.strip():
+            row = json.loads(line)
+            if row["index"] in feature_ids and row.get("text", "").strip():
+                wanted.append(row)
+    with transaction.atomic():
+        existing = set(
+            Explanation.objects.filter(feature_id__in=feature_ids.values()).values_list("feature_id", "text")
+        )
+        new = []
+        for row in wanted:
+            fid = feature_ids[row["index"]]
+            text = row["text"].strip()[:500]
+            if (fid, text) in existing:
+                continue
+            existing.add((fid, text))
+            e = Explanation(feature_id=fid, text=text, author_model=row.get("author_model", "baseline"),
+                            status=Explanation.Status.QUEUED if score_baselines else Explanation.Status.SCORED)
+            from game.text import normalize_explanation
+
+            e.normalized_text = normalize_explanation(text)
+            new.append(e)
+        for lo, hi in _chunks(len(new)):
+            Explanation.objects.bulk_create(new[lo:hi])
+        report.explanations_created += len(new)
+        if score_baselines:
+            report.scores_queued += _queue_unscored(feature_ids.values())
+
+
+def _queue_unscored(feature_ids) -> int:
+    """Queue scoring for model-authored explanations that have no score job yet, in bulk."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from game.jobs import SCORE_JOB
+
+    method = settings.SCORING_METHOD
+    unscored = list(
+        Explanation.objects.filter(feature_id__in=list(feature_ids), author__isnull=True)
+        .exclude(scores__method=method)
+        .values_list("id", flat=True)
+    )
+    for lo, hi in _chunks(len(unscored)):
+        Score.objects.bulk_create([Score(explanation_id=e, method=method) for e in unscored[lo:hi]], ignore_conflicts=True)
+    score_ids = list(Score.objects.filter(explanation_id__in=unscored, method=method).values_list("id", flat=True))
+    now = timezone.now()
+    jobs = [
+        Job(name=SCORE_JOB, payload={"score_id": s}, dedupe_key=f"score:{s}", priority=BASELINE_SCORE_PRIORITY,
+            run_after=now, max_attempts=settings.JOB_MAX_ATTEMPTS)
+        for s in score_ids
+    ]
+    for lo, hi in _chunks(len(jobs)):
+        Job.objects.bulk_create(jobs[lo:hi], ignore_conflicts=True)
+    return len(jobs)
+
+
+def _ensure_campaign(model: LanguageModel, slug: str, report: ImportReport) -> None:
+    """A campaign over all of the model's features, made active when no other campaign is."""
+    with transaction.atomic():
+        camp, created = Campaign.objects.get_or_create(
+            slug=slug, defaults={"name": f"{model.name}: all features", "description": f"Every feature of {model.slug}."}
+        )
+        if created and not Campaign.objects.filter(active=True).exists():
+            camp.active = True
+            camp.save(update_fields=["active"])
+        through = Campaign.features.through
+        have = set(through.objects.filter(campaign=camp).values_list("feature_id", flat=True))
+        ids = [fid for fid in Feature.objects.filter(source__model=model).values_list("id", flat=True) if fid not in have]
+        for lo, hi in _chunks(len(ids)):
+            through.objects.bulk_create([through(campaign_id=camp.pk, feature_id=f) for f in ids[lo:hi]])

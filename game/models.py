@@ -1,0 +1,391 @@
+"""The catalogue (models, sources, features, records) and what players make of it.
+
+Invariants that must hold under concurrency live in `Meta.constraints`, so the database
+enforces them for every process, not only for code paths that remember to check.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class LanguageModel(models.Model):
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    n_layers = models.PositiveIntegerField()
+    d_model = models.PositiveIntegerField()
+    d_vocab = models.PositiveIntegerField()
+    n_ctx = models.PositiveIntegerField(default=1024)
+    tl_name = models.CharField("TransformerLens name", max_length=200, blank=True)
+    pack_path = models.CharField(max_length=500, blank=True, help_text="Directory of the pack it came from.")
+    # Token strings by id: records store token ids and are decoded through this.
+    vocab = models.JSONField(default=list, editable=False)
+    metadata = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.slug
+
+    def decode(self, token_ids: list[int] | np.ndarray) -> list[str]:
+        vocab = _vocab_for(self.pk, self.vocab_fingerprint)
+        return [vocab[i] if 0 <= i < len(vocab) else "<?>" for i in token_ids]
+
+    @property
+    def vocab_fingerprint(self) -> str:
+        return str(self.metadata.get("vocab_fingerprint", len(self.vocab)))
+
+
+@lru_cache(maxsize=8)
+def _vocab_for(model_pk: int, fingerprint: str) -> tuple[str, ...]:
+    # Keyed by fingerprint so a re-imported vocabulary is never served stale.
+    return tuple(LanguageModel.objects.values_list("vocab", flat=True).get(pk=model_pk))
+
+
+class Source(models.Model):
+    class Kind(models.TextChoices):
+        NEURONS = "neurons", "MLP neurons"
+        SAE = "sae", "Sparse autoencoder"
+
+    model = models.ForeignKey(LanguageModel, on_delete=models.CASCADE, related_name="sources")
+    slug = models.SlugField(max_length=64, help_text="e.g. 6-mlp, 0-res-sae")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    layer = models.PositiveIntegerField()
+    hook_point = models.CharField(max_length=200)
+    width = models.PositiveIntegerField()
+    architecture = models.CharField(max_length=64, blank=True, help_text="topk, jumprelu, standard; empty for neurons")
+    weights_path = models.CharField(max_length=500, blank=True, help_text="SAELens directory, relative to the pack")
+    description = models.TextField(blank=True)
+    metrics = models.JSONField(default=dict, blank=True, help_text="unexplained variance, L0, ... as measured")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["model", "slug"], name="source_unique_slug_per_model")]
+        ordering = ["model", "layer", "slug"]
+
+    def __str__(self) -> str:
+        return f"{self.model.slug}/{self.slug}"
+
+
+class Feature(models.Model):
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="features")
+    index = models.PositiveIntegerField()
+    max_activation = models.FloatField(default=0.0)
+    frac_nonzero = models.FloatField(default=0.0, help_text="Fraction of corpus tokens where it fires")
+    histogram = models.JSONField(default=dict, blank=True, help_text='{"edges": [...], "counts": [...]}')
+    logits_promoted = models.JSONField(default=list, blank=True)
+    logits_suppressed = models.JSONField(default=list, blank=True)
+    logit_std = models.FloatField(null=True, blank=True)
+    logit_skewness = models.FloatField(null=True, blank=True)
+    logit_kurtosis = models.FloatField(null=True, blank=True)
+    neighbours = models.JSONField(default=list, blank=True, help_text="[[index, cosine], ...]")
+    vote_count = models.PositiveIntegerField(default=0)
+    settled_explanation = models.ForeignKey(
+        "Explanation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "index"], name="feature_unique_index_per_source")]
+        ordering = ["source", "index"]
+
+    def __str__(self) -> str:
+        return f"{self.source}/{self.index}"
+
+
+class ActivationRecord(models.Model):
+    """One window of text with this feature's activation on each token.
+
+    Stored compactly: token ids as int32 bytes, and only the non-zero activations
+    (positions as uint16, values as float32) because most tokens do not fire.
+    """
+
+    class Kind(models.TextChoices):
+        TOP = "top", "Top activating"
+        QUANTILE = "quantile", "Quantile bin"
+        RANDOM = "random", "Random (non-activating)"
+
+    feature = models.ForeignKey(Feature, on_delete=models.CASCADE, related_name="records")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    rank = models.PositiveIntegerField(default=0, help_text="Order within its kind / bin")
+    quantile_bin = models.PositiveSmallIntegerField(null=True, blank=True)
+    token_ids = models.BinaryField()
+    nz_positions = models.BinaryField()
+    nz_values = models.BinaryField()
+    length = models.PositiveSmallIntegerField()
+    max_value = models.FloatField()
+    max_position = models.PositiveSmallIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0, help_text="Near-duplicate windows this one stands for")
+    held_out = models.BooleanField(default=False, help_text="Kept from the clues for scoring")
+
+    class Meta:
+        ordering = ["feature", "kind", "quantile_bin", "rank"]
+        indexes = [models.Index(fields=["feature", "kind", "rank"])]
+
+    def ids(self) -> np.ndarray:
+        return np.frombuffer(bytes(self.token_ids), dtype=np.int32)
+
+    def values(self) -> list[float]:
+        dense = np.zeros(self.length, dtype=np.float32)
+        pos = np.frombuffer(bytes(self.nz_positions), dtype=np.uint16)
+        dense[pos] = np.frombuffer(bytes(self.nz_values), dtype=np.float32)
+        return [round(float(v), 4) for v in dense]
+
+    def tokens(self, model: LanguageModel | None = None) -> list[str]:
+        model = model or self.feature.source.model
+        return model.decode(self.ids())
+
+    @staticmethod
+    def encode_values(values: np.ndarray) -> tuple[bytes, bytes]:
+        values = np.asarray(values, dtype=np.float32)
+        pos = np.flatnonzero(values).astype(np.uint16)
+        return pos.tobytes(), values[pos].astype(np.float32).tobytes()
+
+
+class Explanation(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft (over the daily limit; scored later)"
+        QUEUED = "queued", "Queued for scoring"
+        SCORED = "scored", "Scored"
+        FAILED = "failed", "Scoring failed"
+
+    feature = models.ForeignKey(Feature, on_delete=models.CASCADE, related_name="explanations")
+    text = models.CharField(max_length=settings.EXPLANATION_MAX_CHARS)
+    normalized_text = models.CharField(max_length=settings.EXPLANATION_MAX_CHARS, db_index=True, editable=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="explanations"
+    )
+    author_model = models.CharField(max_length=200, blank=True, help_text="Name of the explainer, for model-authored text")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    hidden = models.BooleanField(default=False, help_text="Hidden by a moderator")
+    vote_count = models.PositiveIntegerField(default=0)
+    # Denormalised from the primary-method Score so lists sort without joins.
+    score_value = models.FloatField(null=True, blank=True)
+    score_method = models.CharField(max_length=64, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["feature", "text"], name="explanation_unique_text_per_feature"),
+            models.CheckConstraint(
+                condition=Q(author__isnull=False) | ~Q(author_model=""), name="explanation_has_an_author"
+            ),
+        ]
+        ordering = ["-score_value", "-vote_count", "created"]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def author_kind(self) -> str:
+        return "human" if self.author_id else "model"
+
+    @property
+    def author_name(self) -> str:
+        if self.author_id:
+            return self.author.get_username()
+        return self.author_model
+
+    def save(self, *args, **kwargs) -> None:
+        from game.text import normalize_explanation
+
+        self.normalized_text = normalize_explanation(self.text)
+        super().save(*args, **kwargs)
+
+
+class Score(models.Model):
+    """One scoring of one explanation by one method.
+
+    A failure is a status with a reason, never a number: the constraint below makes a
+    value impossible unless the scorer finished with a defined result.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        WAITING_BUDGET = "waiting_budget", "Waiting for scoring budget"
+        OK = "ok", "Scored"
+        UNDEFINED = "undefined", "Undefined (no variance to correlate)"
+        FAILED = "failed", "Failed"
+
+    explanation = models.ForeignKey(Explanation, on_delete=models.CASCADE, related_name="scores")
+    method = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    value = models.FloatField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    tokens_in = models.PositiveIntegerField(default=0)
+    tokens_out = models.PositiveIntegerField(default=0)
+    cost_usd = models.FloatField(default=0.0)
+    created = models.DateTimeField(auto_now_add=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["explanation", "method"], name="score_once_per_method"),
+            models.CheckConstraint(
+                condition=Q(status="ok", value__isnull=False) | (~Q(status="ok") & Q(value__isnull=True)),
+                name="score_value_only_when_ok",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method}: {self.status} {self.value}"
+
+
+class Vote(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes")
+    explanation = models.ForeignKey(Explanation, on_delete=models.CASCADE, related_name="votes")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "explanation"], name="one_vote_per_player")]
+
+
+class Campaign(models.Model):
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    active = models.BooleanField(default=False)
+    features = models.ManyToManyField(Feature, related_name="campaigns", blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # At most one campaign is played at a time.
+            models.UniqueConstraint(fields=["active"], condition=Q(active=True), name="one_active_campaign")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# --- Game state (backend, issue 4) -------------------------------------------------------
+
+
+class PuzzleView(models.Model):
+    """One puzzle shown to one player, and what they did with it.
+
+    A player is a user or, before login, a session key. The row's id is the `puzzle_id`
+    of the API, so skip/flag refer to a puzzle actually served to this player.
+    """
+
+    class Action(models.TextChoices):
+        SEEN = "seen", "Seen"
+        SKIP = "skip", "Skipped"
+        FLAG = "flag", "Flagged"
+
+    class Reason(models.TextChoices):
+        NONE_FIT = "none_fit", "None of the explanations fit"
+        POLYSEMANTIC = "polysemantic", "Does several unrelated things"
+        EXPLICIT = "explicit", "Explicit content"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="puzzle_views"
+    )
+    session_key = models.CharField(max_length=64, blank=True, db_index=True)
+    feature = models.ForeignKey(Feature, on_delete=models.CASCADE, related_name="puzzle_views")
+    action = models.CharField(max_length=16, choices=Action.choices, default=Action.SEEN)
+    reason = models.CharField(max_length=16, choices=Reason.choices, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "feature"]),
+            models.Index(fields=["session_key", "feature"]),
+            models.Index(fields=["action", "reason"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(user__isnull=False) | ~Q(session_key=""), name="puzzleview_has_a_player")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user or self.session_key[:8]} {self.action} {self.feature}"
+
+
+class PointsEvent(models.Model):
+    """Points earned, one row per award; boards are sums over a period (see game/POINTS.md).
+
+    The unique constraints make every award idempotent: retries and races cannot pay twice.
+    """
+
+    class Reason(models.TextChoices):
+        NEW_BEST = "new_best", "Explanation beat the previous best score"
+        SETTLED_BEST = "settled_best", "Wrote the settled best explanation"
+        VOTE_RECEIVED = "vote_received", "Another player voted for your explanation"
+        CONSENSUS = "consensus", "Voted for the explanation that settled as best"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="points_events")
+    points = models.IntegerField()
+    reason = models.CharField(max_length=32, choices=Reason.choices)
+    explanation = models.ForeignKey(Explanation, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    feature = models.ForeignKey(Feature, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    other_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        help_text="The voter, for vote_received",
+    )
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created", "user"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "reason", "explanation"],
+                condition=~Q(reason="vote_received"),
+                name="points_once_per_award",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "explanation", "other_user"],
+                condition=Q(reason="vote_received"),
+                name="points_once_per_vote_received",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} +{self.points} {self.reason}"
+
+
+class DailyCounter(models.Model):
+    """A per-player, per-UTC-day counter taken with one conditional UPDATE, so parallel
+    requests in any number of processes never take more than the limit."""
+
+    class Kind(models.TextChoices):
+        SCORED_EXPLANATIONS = "scored_explanations", "Scored explanations"
+        VOTE_POINTS = "vote_points", "Points from votes received"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="daily_counters")
+    day = models.DateField()
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    used = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "day", "kind"], name="one_counter_per_user_day_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.day} {self.kind}: {self.used}"
+
+
+class ExplanationReport(models.Model):
+    """A player's report of an explanation (spam, abuse, explicit) for the moderators' queue."""
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", "Spam"
+        ABUSE = "abuse", "Abusive or offensive"
+        EXPLICIT = "explicit", "Explicit"
+        OTHER = "other", "Other"
+
+    explanation = models.ForeignKey(Explanation, on_delete=models.CASCADE, related_name="reports")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="explanation_reports")
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    note = models.CharField(max_length=500, blank=True)
+    resolved = models.BooleanField(default=False)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["explanation", "user"], name="one_report_per_player")]
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.explanation}"

@@ -1,0 +1,114 @@
+"""Reads: how features, records and explanations are fetched for pages and the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Case, F, QuerySet, Value, When
+
+from game.models import ActivationRecord, Explanation, Feature, LanguageModel
+
+
+def feature_get(*, model: str, source: str, index: int) -> Feature | None:
+    return (
+        Feature.objects.select_related("source__model")
+        .filter(source__model__slug=model, source__slug=source, index=index)
+        .first()
+    )
+
+
+def feature_records(feature: Feature, *, include_held_out: bool = False) -> QuerySet[ActivationRecord]:
+    qs = feature.records.all()
+    if not include_held_out:
+        qs = qs.filter(held_out=False)
+    kind_order = Case(
+        When(kind=ActivationRecord.Kind.TOP, then=Value(0)),
+        When(kind=ActivationRecord.Kind.QUANTILE, then=Value(1)),
+        default=Value(2),
+    )
+    # Quantile bins from the highest down, so activations fall off as the reader scrolls.
+    return qs.order_by(kind_order, F("quantile_bin").desc(nulls_last=True), "rank")
+
+
+def visible_explanations(feature: Feature) -> QuerySet[Explanation]:
+    return (
+        feature.explanations.filter(hidden=False)
+        .exclude(status=Explanation.Status.DRAFT)
+        .select_related("author")
+        .order_by("-score_value", "-vote_count", "created")
+    )
+
+
+def record_payload(record: ActivationRecord, model: LanguageModel) -> dict[str, Any]:
+    return {
+        "tokens": record.tokens(model),
+        "values": record.values(),
+        "max_value": round(record.max_value, 4),
+        "max_position": record.max_position,
+        "kind": record.kind,
+        "quantile_bin": record.quantile_bin,
+        "duplicates": record.duplicates,
+    }
+
+
+def explanation_payload(explanation: Explanation) -> dict[str, Any]:
+    return {
+        "id": explanation.pk,
+        "text": explanation.text,
+        "author": explanation.author_name,
+        "author_kind": explanation.author_kind,
+        "status": explanation.status,
+        "score": explanation.score_value,
+        "score_method": explanation.score_method or None,
+        "votes": explanation.vote_count,
+    }
+
+
+def feature_payload(feature: Feature) -> dict[str, Any]:
+    model = feature.source.model
+    return {
+        "model": model.slug,
+        "source": feature.source.slug,
+        "index": feature.index,
+        "max_activation": round(feature.max_activation, 4),
+        "frac_nonzero": feature.frac_nonzero,
+        "activations": [record_payload(r, model) for r in feature_records(feature)],
+        "explanations": [explanation_payload(e) for e in visible_explanations(feature)],
+        "logits": {"promoted": feature.logits_promoted, "suppressed": feature.logits_suppressed},
+        "logit_stats": {
+            "std": feature.logit_std,
+            "skewness": feature.logit_skewness,
+            "kurtosis": feature.logit_kurtosis,
+        },
+        "histogram": feature.histogram,
+        "neighbours": feature.neighbours,
+    }
+
+
+def _shaded(record: dict[str, Any], max_activation: float) -> dict[str, Any]:
+    scale = max_activation if max_activation > 0 else max(record["values"], default=0) or 1.0
+    pairs = [(tok, (val, round(min(1.0, max(0.0, val / scale)), 3))) for tok, val in zip(record["tokens"], record["values"])]
+    return {**record, "pairs": pairs}
+
+
+def feature_page_context(feature: Feature) -> dict[str, Any]:
+    """What the researcher's feature page shows, shaded and ready for the template."""
+    data = feature_payload(feature)
+    mx = feature.max_activation
+    records = [_shaded(r, mx) for r in data["activations"]]
+    counts = data["histogram"].get("counts") or []
+    edges = data["histogram"].get("edges") or []
+    top = max(counts, default=0) or 1
+    bars = [
+        {"lo": edges[i], "hi": edges[i + 1], "count": c, "height": round(100 * c / top, 1)}
+        for i, c in enumerate(counts)
+        if i + 1 < len(edges)
+    ]
+    return {
+        "feature": feature,
+        "data": data,
+        "top_records": [r for r in records if r["kind"] == ActivationRecord.Kind.TOP],
+        "quantile_records": [r for r in records if r["kind"] == ActivationRecord.Kind.QUANTILE],
+        "density_pct": 100 * feature.frac_nonzero,
+        "histogram_bars": bars,
+    }

@@ -1,0 +1,3 @@
+"""Imports every module that registers job handlers, so a worker knows them all."""
+
+import game.jobs  # noqa: F401

@@ -1,0 +1,49 @@
+"""Job handlers by name, and the exceptions a handler uses to steer retries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+Handler = Callable[[dict[str, Any]], None]
+GiveUp = Callable[[dict[str, Any], str], None]
+
+
+class RetryLater(Exception):
+    """A transient failure (timeout, 429, 5xx): run the job again after a backoff."""
+
+    def __init__(self, message: str, delay_s: float | None = None) -> None:
+        super().__init__(message)
+        self.delay_s = delay_s
+
+
+class Defer(Exception):
+    """Not a failure: the job cannot run yet (e.g. the budget is spent). Does not use an attempt."""
+
+    def __init__(self, message: str, delay_s: float) -> None:
+        super().__init__(message)
+        self.delay_s = delay_s
+
+
+@dataclass(frozen=True)
+class Registered:
+    run: Handler
+    on_give_up: GiveUp | None
+
+
+_HANDLERS: dict[str, Registered] = {}
+
+
+def job_handler(name: str, *, on_give_up: GiveUp | None = None) -> Callable[[Handler], Handler]:
+    """Register `fn(payload)` under `name`; `on_give_up(payload, reason)` runs when it fails for good."""
+
+    def register(fn: Handler) -> Handler:
+        _HANDLERS[name] = Registered(fn, on_give_up)
+        return fn
+
+    return register
+
+
+def get_handler(name: str) -> Registered:
+    return _HANDLERS[name]

@@ -1,0 +1,114 @@
+"""The worker loop: claim a job, run its handler while renewing the lease, record the outcome."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+import traceback
+
+from django.conf import settings
+from django.db import close_old_connections
+
+from jobs import queue
+from jobs.models import Job
+from jobs.registry import Defer, RetryLater, get_handler
+
+log = logging.getLogger(__name__)
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class _LeaseKeeper(threading.Thread):
+    """Renews a job's lease until stopped, so a long job is not taken for abandoned."""
+
+    def __init__(self, job: Job, worker_id: str) -> None:
+        super().__init__(daemon=True)
+        self.job, self.worker_id = job, worker_id
+        self.stop_event = threading.Event()
+
+    def run(self) -> None:
+        interval = max(1.0, settings.JOB_LEASE_SECONDS / 3)
+        try:
+            while not self.stop_event.wait(interval):
+                queue.renew_lease(self.job, self.worker_id)
+        finally:
+            close_old_connections()
+
+
+def run_one(job: Job, worker_id: str) -> str:
+    """Run a claimed job to an outcome: 'done', 'retry', 'deferred' or 'failed'."""
+    try:
+        registered = get_handler(job.name)
+    except KeyError:
+        queue.mark_failed(job, worker_id, f"No handler registered for job {job.name!r}")
+        return "failed"
+    keeper = _LeaseKeeper(job, worker_id)
+    keeper.start()
+    try:
+        registered.run(job.payload)
+    except Defer as exc:
+        queue.mark_retry(job, worker_id, str(exc), exc.delay_s, count_attempt=False)
+        return "deferred"
+    except RetryLater as exc:
+        if job.attempts < job.max_attempts:
+            delay = exc.delay_s if exc.delay_s is not None else queue.backoff_seconds(job.attempts)
+            queue.mark_retry(job, worker_id, str(exc), delay)
+            return "retry"
+        reason = f"Gave up after {job.attempts} attempts: {exc}"
+        _give_up(job, worker_id, registered, reason)
+        return "failed"
+    except Exception as exc:  # noqa: BLE001 - any other error is permanent for this job
+        log.exception("Job %s failed", job)
+        _give_up(job, worker_id, registered, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}")
+        return "failed"
+    finally:
+        keeper.stop_event.set()
+        keeper.join(timeout=5)
+    queue.mark_done(job, worker_id)
+    return "done"
+
+
+def _give_up(job: Job, worker_id: str, registered, reason: str) -> None:
+    if registered.on_give_up is not None:
+        registered.on_give_up(job.payload, reason.splitlines()[0])
+    queue.mark_failed(job, worker_id, reason)
+
+
+def work(
+    *,
+    worker_id: str | None = None,
+    poll_s: float = 0.5,
+    burst: bool = False,
+    max_jobs: int | None = None,
+    names: list[str] | None = None,
+) -> int:
+    """Process jobs until stopped (SIGTERM/SIGINT finish the current job first).
+    `burst` stops when the queue is empty. Returns the number of jobs run."""
+    worker_id = worker_id or default_worker_id()
+    stopping = threading.Event()
+
+    def _stop(signum, frame) -> None:  # noqa: ARG001
+        stopping.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+    ran = 0
+    while not stopping.is_set() and (max_jobs is None or ran < max_jobs):
+        close_old_connections()
+        job = queue.claim(worker_id, names=names)
+        if job is None:
+            if burst:
+                break
+            stopping.wait(poll_s)
+            continue
+        outcome = run_one(job, worker_id)
+        log.info("job %s #%s: %s", job.name, job.pk, outcome)
+        ran += 1
+    return ran

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from game.importer import import_pack
+from game.models import ActivationRecord, Campaign, Explanation, Feature, LanguageModel, Score, Source, Vote
+from jobs.models import Job
+from tests.tiny_pack import write_tiny_pack
+
+pytestmark = pytest.mark.django_db
+
+COUNTED = [LanguageModel, Source, Feature, ActivationRecord, Explanation, Score, Job, Campaign]
+
+
+def counts() -> dict[str, int]:
+    return {m.__name__: m.objects.count() for m in COUNTED}
+
+
+def test_it_imports_every_source_feature_and_record(tmp_path) -> None:
+    report = import_pack(write_tiny_pack(tmp_path / "p"), campaign="tiny")
+    assert Source.objects.count() == 2
+    assert Feature.objects.count() == 8
+    assert ActivationRecord.objects.count() == 8 * 7 == report.records_written
+    assert Explanation.objects.filter(author__isnull=True).count() == 8
+    assert Campaign.objects.get(slug="tiny").active is True
+    assert Campaign.objects.get(slug="tiny").features.count() == 8
+
+
+def test_records_decode_to_tokens_and_sparse_values(tmp_path) -> None:
+    import_pack(write_tiny_pack(tmp_path / "p"))
+    rec = ActivationRecord.objects.filter(kind="top", rank=0).select_related("feature__source__model").first()
+    values = rec.values()
+    assert len(rec.tokens()) == len(values) == rec.length == 8
+    assert values[4] == pytest.approx(3.0) and values[5] == pytest.approx(1.5)
+    assert sum(1 for v in values if v) == 2
+    assert rec.duplicates == 2
+
+
+def test_importing_twice_changes_no_row_counts(tmp_path) -> None:
+    pack = write_tiny_pack(tmp_path / "p")
+    import_pack(pack, campaign="tiny")
+    first = counts()
+    ids = sorted(ActivationRecord.objects.values_list("id", flat=True))
+    report = import_pack(pack, campaign="tiny")
+    assert counts() == first
+    assert sorted(report.sources_unchanged) == ["0-mlp", "0-res-sae"]
+    assert sorted(ActivationRecord.objects.values_list("id", flat=True)) == ids
+
+
+def test_reimporting_a_rebuilt_pack_keeps_players_rows(tmp_path) -> None:
+    import_pack(write_tiny_pack(tmp_path / "p"))
+    user = get_user_model().objects.create_user("ada", "ada@example.com", "pw-long-enough")
+    feature = Feature.objects.get(source__slug="0-res-sae", index=1)
+    mine = Explanation.objects.create(feature=feature, text="cats sitting", author=user, status="scored", score_value=0.5,
+                                      score_method="offline-simulation")
+    Score.objects.create(explanation=mine, method="offline-simulation", status="ok", value=0.5)
+    baseline = Explanation.objects.filter(feature=feature, author__isnull=True).first()
+    Vote.objects.create(user=user, explanation=baseline)
+
+    import_pack(write_tiny_pack(tmp_path / "p2", scale=2.0, extra_text=" (v2)"))
+
+    assert Explanation.objects.filter(pk=mine.pk).exists()
+    assert Score.objects.filter(explanation=mine, value=0.5).exists()
+    assert Vote.objects.filter(user=user, explanation=baseline).exists()
+    feature.refresh_from_db()
+    assert feature.max_activation == pytest.approx(6.0)
+    assert ActivationRecord.objects.count() == 8 * 7
+    # the old baseline stays (it has a vote); the rebuilt pack's text is added beside it
+    assert Explanation.objects.filter(feature=feature, author__isnull=True).count() == 2
+
+
+def test_baseline_explanations_are_queued_for_scoring_behind_players(tmp_path) -> None:
+    report = import_pack(write_tiny_pack(tmp_path / "p"))
+    assert report.scores_queued == 8
+    assert set(Job.objects.values_list("priority", flat=True)) == {10}
+    assert Score.objects.filter(status="pending").count() == 8
+
+
+def test_a_directory_that_is_not_a_pack_is_refused_clearly(tmp_path) -> None:
+    with pytest.raises(CommandError, match="pack.json is missing"):
+        call_command("import_pack", str(tmp_path))
