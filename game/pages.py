@@ -1,15 +1,110 @@
-"""HTML pages for researchers."""
+"""HTML pages: the game (play, leaderboard, help) and the researcher feature page.
+
+Pages render a shell and the data they need up front; the puzzle itself comes from the
+JSON API, so the page and outside clients see exactly the same thing.
+"""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+import json
+import re
+from pathlib import Path
 
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_POST
+
+from accounts.adapters import PENDING_RESULT_KEY, pending_save
 from game import selectors
+from game.models import Vote
+
+_FEATURE_REF = re.compile(r"^(?P<model>[-\w]+)/(?P<source>[-\w]+)/(?P<index>\d{1,9})$")
+POINTS_FILE = Path(__file__).resolve().parent / "POINTS.md"
 
 
 def feature_page(request: HttpRequest, model: str, source: str, index: int) -> HttpResponse:
     feature = selectors.feature_get(model=model, source=source, index=index)
     if feature is None:
         raise Http404(f"No feature {index} in {model}/{source}.")
-    return render(request, "game/feature.html", selectors.feature_page_context(feature))
+    payload = selectors.feature_payload(feature)
+    return render(request, "game/feature.html", {"feature": feature, "data": payload})
+
+
+def _feature_ref(raw: str) -> dict | None:
+    """`?feature=model/source/index` (where a login sends the player back) as a dict."""
+    match = _FEATURE_REF.match(raw or "")
+    if not match:
+        return None
+    return {"model": match["model"], "source": match["source"], "index": int(match["index"])}
+
+
+def _left_today(user) -> int | None:
+    try:
+        from game.services.explanations import explanations_left_today
+    except ImportError:  # pragma: no cover - the service is written by the backend
+        return None
+    return explanations_left_today(user=user)
+
+
+@ensure_csrf_cookie
+def play_page(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    authenticated = user.is_authenticated
+    config = {
+        "authenticated": authenticated,
+        "username": user.get_username() if authenticated else None,
+        "resume": _feature_ref(request.GET.get("feature", "")),
+        # Set by accounts.adapters when the text typed before signing up was submitted.
+        "pendingResult": request.session.pop(PENDING_RESULT_KEY, None),
+        "maxChars": settings.EXPLANATION_MAX_CHARS,
+        "dailyLimit": settings.DAILY_SCORED_EXPLANATIONS,
+        "left_today": _left_today(user) if authenticated else None,
+        "hasVoted": authenticated and Vote.objects.filter(user=user).exists(),
+        "pendingUrl": reverse("play-pending"),
+        "loginUrl": reverse("account_login"),
+        "signupUrl": reverse("account_signup"),
+    }
+    return render(request, "game/play.html", {"config": config, "nav": "play"})
+
+
+@require_POST
+def pending_explanation(request: HttpRequest) -> JsonResponse:
+    """Keep a logged-out player's explanation in their session until they sign up or log in."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return JsonResponse({"error": "The request body is not valid JSON."}, status=400)
+    if not isinstance(body, dict):
+        return JsonResponse({"error": "Send a JSON object with model, source, index and text."}, status=400)
+    try:
+        pending = pending_save(request, body)
+    except ValueError as exc:
+        return JsonResponse({"error": str(exc.args[0]), "field": exc.args[1]}, status=400)
+    except LookupError as exc:
+        return JsonResponse({"error": str(exc)}, status=404)
+    return JsonResponse({"kept": True, "text": pending["text"]})
+
+
+def leaderboard_page(request: HttpRequest) -> HttpResponse:
+    period = request.GET.get("period", "day")
+    if period not in {"day", "week", "all"}:
+        period = "day"
+    return render(request, "game/leaderboard.html", {"period": period, "nav": "leaderboard"})
+
+
+def help_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "game/help.html", {"points_html": _points_html(), "nav": "help",
+                                              "daily_limit": settings.DAILY_SCORED_EXPLANATIONS,
+                                              "max_chars": settings.EXPLANATION_MAX_CHARS})
+
+
+def _points_html() -> str:
+    """game/POINTS.md rendered with raw HTML disabled, so the file cannot inject markup."""
+    if not POINTS_FILE.exists():
+        return ""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False}).enable("table").render(POINTS_FILE.read_text(encoding="utf-8"))

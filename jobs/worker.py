@@ -11,7 +11,7 @@ import time
 import traceback
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from jobs import queue
 from jobs.models import Job
@@ -80,6 +80,13 @@ def _give_up(job: Job, worker_id: str, registered, reason: str) -> None:
     queue.mark_failed(job, worker_id, reason)
 
 
+def _refresh_connections() -> None:
+    # Drop connections the database closed while idle; never inside a caller's transaction
+    # (tests run the worker inside one, and closing there would end it).
+    if not connection.in_atomic_block:
+        close_old_connections()
+
+
 def work(
     *,
     worker_id: str | None = None,
@@ -101,7 +108,7 @@ def work(
         signal.signal(signal.SIGINT, _stop)
     ran = 0
     while not stopping.is_set() and (max_jobs is None or ran < max_jobs):
-        close_old_connections()
+        _refresh_connections()
         job = queue.claim(worker_id, names=names)
         if job is None:
             if burst:

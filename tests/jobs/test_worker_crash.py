@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+
+from game import jobs as scoring_jobs
+from game.importer import import_pack
+from game.models import Explanation, Feature, Score
+from jobs.models import Job
+from tests.tiny_pack import write_tiny_pack
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _worker(env: dict) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "tests.jobs.crash_worker"], cwd=ROOT, env=env)
+
+
+def _wait(predicate, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_job_leaves_it_to_another_which_completes_it_once(tmp_path) -> None:
+    import_pack(write_tiny_pack(tmp_path / "p"), score_baselines=False)
+    feature = Feature.objects.get(source__slug="0-res-sae", index=0)
+    with transaction.atomic():
+        e = Explanation.objects.create(feature=feature, text="cats", author_model="tester")
+        scoring_jobs.enqueue_scoring(e, method="test-slow")
+    db = settings.DATABASES["default"]
+    completions = tmp_path / "completions.txt"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "JOB_LEASE_SECONDS": "2",
+        "SLOW_SCORE_S": "3",
+        "COMPLETIONS_FILE": str(completions),
+    }
+    first = _worker(env)
+    try:
+        _wait(lambda: Job.objects.filter(status="running").exists())
+        time.sleep(0.5)
+        first.send_signal(signal.SIGKILL)  # no chance to clean up, like a lost machine
+        first.wait(10)
+    finally:
+        first.kill()
+    assert Job.objects.get().status == "running"  # orphaned, lease still ticking
+    assert not completions.exists()
+
+    second = _worker(env)
+    try:
+        _wait(lambda: Job.objects.get().status == "done", timeout=40)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(10)
+    job = Job.objects.get()
+    assert job.attempts == 2
+    assert completions.read_text().splitlines() == [str(second.pid)]
+    score = Score.objects.get(explanation=e)
+    assert score.status == "ok" and score.value == pytest.approx(0.42)
