@@ -81,3 +81,38 @@ class CampaignAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "active", "created")
     filter_horizontal = ()
     raw_id_fields = ("features",)
+
+
+# --- Game state (backend) -------------------------------------------------------------------
+from game.models import DailyCounter, ExplanationReport, PointsEvent, PuzzleView  # noqa: E402
+
+
+@admin.register(PuzzleView)
+class PuzzleViewAdmin(admin.ModelAdmin):
+    list_display = ["feature", "user", "session_key", "action", "reason", "created"]
+    list_filter = ["action", "reason"]
+    search_fields = ["user__username", "session_key"]
+    raw_id_fields = ["user", "feature"]
+
+
+@admin.register(PointsEvent)
+class PointsEventAdmin(admin.ModelAdmin):
+    list_display = ["user", "points", "reason", "explanation", "created"]
+    list_filter = ["reason"]
+    search_fields = ["user__username"]
+    raw_id_fields = ["user", "explanation", "feature", "other_user"]
+
+
+@admin.register(DailyCounter)
+class DailyCounterAdmin(admin.ModelAdmin):
+    list_display = ["user", "day", "kind", "used"]
+    list_filter = ["kind", "day"]
+    search_fields = ["user__username"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(ExplanationReport)
+class ExplanationReportAdmin(admin.ModelAdmin):
+    list_display = ["explanation", "user", "reason", "resolved", "created"]
+    list_filter = ["reason", "resolved"]
+    raw_id_fields = ["explanation", "user"]

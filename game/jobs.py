@@ -16,7 +16,8 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from game.models import ActivationRecord, Explanation, Score
+from game.models import ActivationRecord, Explanation, LlmUsage, Score
+from game.services.scores import score_recorded
 from jobs import queue
 from jobs.registry import Defer, RetryLater, job_handler
 from scoring.base import PermanentScoringError, Record, ScoreResult, ScoringInput, TransientScoringError
@@ -75,8 +76,13 @@ def scoring_input_for(explanation: Explanation) -> ScoringInput:
 
 
 def spent_today_usd() -> float:
+    """Today's spend (UTC) on paid models, scoring and explaining together, from the ledger."""
     start = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
-    return float(Score.objects.filter(finished__gte=start).aggregate(s=Sum("cost_usd"))["s"] or 0.0)
+    return float(LlmUsage.objects.filter(created__gte=start).aggregate(s=Sum("cost_usd"))["s"] or 0.0)
+
+
+def budget_left_usd() -> float:
+    return settings.SCORING_DAILY_BUDGET_USD - spent_today_usd()
 
 
 def _budget_allows(method: str) -> bool:
@@ -85,7 +91,7 @@ def _budget_allows(method: str) -> bool:
     scorer = get_scorer(method)
     if not getattr(scorer, "costs_money", False):
         return True
-    return spent_today_usd() < settings.SCORING_DAILY_BUDGET_USD
+    return budget_left_usd() > 0
 
 
 def _seconds_to_midnight() -> float:
@@ -112,6 +118,12 @@ def _save_result(score_id: int, result: ScoreResult) -> bool:
         if not updated:
             return False
         score = Score.objects.select_related("explanation").get(pk=score_id)
+        if result.calls or result.cost_usd:
+            LlmUsage.objects.create(
+                purpose=LlmUsage.Purpose.SCORE, method=score.method, llm_model=result.details.get("model", ""),
+                explanation=score.explanation, calls=result.calls, tokens_in=result.tokens_in,
+                tokens_out=result.tokens_out, cost_usd=result.cost_usd,
+            )
         explanation = score.explanation
         if score.method == settings.SCORING_METHOD or not explanation.score_method:
             Explanation.objects.filter(pk=explanation.pk).update(
@@ -119,17 +131,20 @@ def _save_result(score_id: int, result: ScoreResult) -> bool:
                 score_value=score.value,
                 score_method=score.method,
             )
-        transaction.on_commit(lambda: _announce(explanation.pk))
+        # Points and settling commit with the score; only the notification waits for commit.
+        payload = score_recorded(explanation.pk)
+        if payload is not None:
+            transaction.on_commit(lambda: _announce(payload))
     return True
 
 
-def _announce(explanation_id: int) -> None:
+def _announce(payload: dict) -> None:
     from game import events
 
     try:
-        events.score_finished(explanation_id)
+        events.announce_score(payload)
     except Exception:  # noqa: BLE001 - a lost notification must not undo a saved score
-        log.exception("could not announce score for explanation %s", explanation_id)
+        log.exception("could not announce score for explanation %s", payload.get("explanation_id"))
 
 
 def _mark_failed(payload: dict, reason: str) -> None:

@@ -389,3 +389,24 @@ class ExplanationReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason}: {self.explanation}"
+
+
+class LlmUsage(models.Model):
+    """The cost ledger: one row per scoring or explaining run that called a paid model."""
+
+    class Purpose(models.TextChoices):
+        SCORE = "score", "Scoring"
+        EXPLAIN = "explain", "Explaining"
+
+    purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    method = models.CharField(max_length=64, help_text="Scoring method or explainer")
+    llm_model = models.CharField(max_length=200, blank=True)
+    explanation = models.ForeignKey(Explanation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    calls = models.PositiveIntegerField(default=0)
+    tokens_in = models.PositiveIntegerField(default=0)
+    tokens_out = models.PositiveIntegerField(default=0)
+    cost_usd = models.FloatField(default=0.0)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name_plural = "LLM usage"

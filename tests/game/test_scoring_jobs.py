@@ -53,7 +53,7 @@ def feature(tmp_path):
 @pytest.fixture
 def announced(monkeypatch):
     calls: list[int] = []
-    monkeypatch.setattr("game.events.score_finished", calls.append)
+    monkeypatch.setattr("game.events.announce_score", lambda payload: calls.append(payload["explanation_id"]))
     return calls
 
 

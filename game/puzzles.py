@@ -1,0 +1,154 @@
+"""Choosing the next puzzle for a player, and what a puzzle shows.
+
+Candidates are the active campaign's features; with no active campaign, every feature of
+the first model's SAE and neuron sources. A player (user, or session key before login)
+gets a feature they have not seen, or skipped more than `SKIP_COOLDOWN` ago, and (when
+logged in) have not voted or written on; among those, unsettled features first, then the
+fewest votes, with a random pick among the equally good ones so that parallel players
+spread over features. When a player has seen every candidate, the one they saw longest
+ago comes back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from game.models import ActivationRecord, Campaign, Explanation, Feature, LanguageModel, PuzzleView, Source, Vote
+from game.selectors import explanation_payload, feature_records
+
+SKIP_COOLDOWN = dt.timedelta(days=7)
+POOL_SIZE = 20
+
+
+@dataclass(frozen=True)
+class Player:
+    """Who is playing: a logged-in user, or an anonymous session."""
+
+    user: Any = None
+    session_key: str = ""
+
+    @property
+    def is_user(self) -> bool:
+        return self.user is not None and self.user.is_authenticated
+
+    def views(self) -> QuerySet[PuzzleView]:
+        if self.is_user:
+            return PuzzleView.objects.filter(user=self.user)
+        return PuzzleView.objects.filter(user__isnull=True, session_key=self.session_key)
+
+
+def candidate_features() -> QuerySet[Feature]:
+    campaign = Campaign.objects.filter(active=True).first()
+    if campaign is not None:
+        qs = campaign.features.all()
+    else:
+        model = LanguageModel.objects.order_by("pk").first()
+        if model is None:
+            return Feature.objects.none()
+        qs = Feature.objects.filter(source__model=model, source__kind__in=[Source.Kind.SAE, Source.Kind.NEURONS])
+    has_clues = ActivationRecord.objects.filter(feature=OuterRef("pk"), held_out=False)
+    return qs.filter(Exists(has_clues)).select_related("source__model")
+
+
+def next_feature(player: Player, *, rng: random.Random | None = None) -> Feature | None:
+    rng = rng or random.Random()
+    candidates = candidate_features()
+    recent = timezone.now() - SKIP_COOLDOWN
+    # Seen or flagged at any time, or skipped lately: not offered while fresher ones remain.
+    blocking = player.views().filter(feature=OuterRef("pk")).filter(
+        ~Q(action=PuzzleView.Action.SKIP) | Q(created__gte=recent)
+    )
+    fresh = candidates.exclude(Exists(blocking))
+    if player.is_user:
+        fresh = fresh.exclude(Exists(Explanation.objects.filter(feature=OuterRef("pk"), author=player.user)))
+        fresh = fresh.exclude(Exists(Vote.objects.filter(explanation__feature=OuterRef("pk"), user=player.user)))
+    pool = list(
+        fresh.annotate(unsettled=ExpressionWrapper(Q(settled_explanation__isnull=True), output_field=BooleanField()))
+        .order_by("-unsettled", "vote_count", "pk")[:POOL_SIZE]
+    )
+    if pool:
+        def key(f: Feature) -> tuple[bool, int]:
+            return (f.settled_explanation_id is not None, f.vote_count)
+
+        best = key(pool[0])
+        return rng.choice([f for f in pool if key(f) == best])
+    last_seen = player.views().filter(feature=OuterRef("pk")).order_by("-created").values("created")[:1]
+    return (
+        candidates.annotate(last_seen=Subquery(last_seen))
+        .order_by(F("last_seen").asc(nulls_first=True), "vote_count", "pk")
+        .first()
+    )
+
+
+def puzzle_explanations(feature: Feature) -> QuerySet[Explanation]:
+    """Visible explanations, drafts included: a draft can earn the votes that get it scored."""
+    return (
+        feature.explanations.filter(hidden=False)
+        .select_related("author")
+        .order_by(F("score_value").desc(nulls_last=True), "-vote_count", "created")
+    )
+
+
+def record_is_explicit(tokens: list[str]) -> bool:
+    from game.services.moderation import contains_profanity
+
+    return contains_profanity("".join(tokens))
+
+
+def clue_payload(record: ActivationRecord, model: LanguageModel, *, hide_explicit: bool) -> dict[str, Any]:
+    tokens = record.tokens(model)
+    if hide_explicit and record_is_explicit(tokens):
+        # The placeholder carries no tokens or values: nothing of the text leaks.
+        return {
+            "hidden_explicit": True,
+            "kind": record.kind,
+            "quantile_bin": record.quantile_bin,
+            "max_value": round(record.max_value, 4),
+        }
+    return {
+        "tokens": tokens,
+        "values": record.values(),
+        "max_value": round(record.max_value, 4),
+        "max_position": record.max_position,
+        "kind": record.kind,
+        "quantile_bin": record.quantile_bin,
+        "duplicates": record.duplicates,
+        "hidden_explicit": False,
+    }
+
+
+def puzzle_payload(view: PuzzleView, *, user=None, hide_explicit: bool = False) -> dict[str, Any]:
+    feature = view.feature
+    model = feature.source.model
+    records = list(feature_records(feature))  # held-out records excluded
+    clues = [clue_payload(r, model, hide_explicit=hide_explicit) for r in records if r.kind == ActivationRecord.Kind.TOP]
+    quantiles = [
+        clue_payload(r, model, hide_explicit=hide_explicit) for r in records if r.kind == ActivationRecord.Kind.QUANTILE
+    ]
+    explanations = list(puzzle_explanations(feature))
+    voted: set[int] = set()
+    if user is not None and user.is_authenticated:
+        voted = set(
+            Vote.objects.filter(user=user, explanation__in=explanations).values_list("explanation_id", flat=True)
+        )
+    items = []
+    for e in explanations:
+        item = explanation_payload(e)
+        item["voted"] = e.pk in voted
+        item["own"] = bool(user is not None and user.is_authenticated and e.author_id == user.pk)
+        item["settled"] = e.pk == feature.settled_explanation_id
+        items.append(item)
+    return {
+        "puzzle_id": view.pk,
+        "feature": {"model": model.slug, "source": feature.source.slug, "index": feature.index},
+        "max_activation": round(feature.max_activation, 4),
+        "clues": clues,
+        "quantiles": quantiles,
+        "explanations": items,
+    }

@@ -1,0 +1,137 @@
+"""Submitting explanations, the daily scoring allowance, and drafts.
+
+Rules (mirrored on the help page):
+- Text is cleaned (`game.text.clean_explanation`); empty, over `EXPLANATION_MAX_CHARS`
+  or containing profanity is refused.
+- The same text on the same feature is refused with the existing id (409); a near-duplicate
+  (same `normalize_explanation` key, e.g. "banana" vs "Bananas.") too, with
+  `near_duplicate: true`, so the player can vote for the existing one instead.
+- Each player has `DAILY_SCORED_EXPLANATIONS` scored explanations per UTC day. Over the
+  limit the explanation is kept as a draft, never lost. Drafts are queued later, oldest
+  most-voted first, when the player has allowance again (`promote_drafts`), or at once
+  when other players give a draft `DRAFT_PROMOTION_VOTES` votes (`draft_promote`): the
+  community vouching for it stands in for the author's allowance.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from game import jobs
+from game.models import DailyCounter, Explanation, Feature
+from game.services.counters import counter_take, counter_used
+from game.services.errors import ServiceError
+from game.services.moderation import contains_profanity
+from game.text import clean_explanation, normalize_explanation
+
+DRAFT_PROMOTION_VOTES = 2
+
+
+def daily_limit() -> int:
+    return settings.DAILY_SCORED_EXPLANATIONS
+
+
+def explanations_left_today(*, user) -> int:
+    used = counter_used(user=user, kind=DailyCounter.Kind.SCORED_EXPLANATIONS)
+    return max(0, daily_limit() - used)
+
+
+def explanation_check_text(*, feature: Feature, text: str) -> str:
+    """The cleaned text, or a ServiceError saying why it is refused."""
+    text = clean_explanation(text if isinstance(text, str) else "")
+    if not text:
+        raise ServiceError("Write an explanation first: the text is empty.", field="text")
+    limit = settings.EXPLANATION_MAX_CHARS
+    if len(text) > limit:
+        raise ServiceError(
+            f"The explanation is {len(text)} characters long; the limit is {limit}.", field="text"
+        )
+    if contains_profanity(text):
+        raise ServiceError("The explanation contains a word we do not accept; please rephrase it.", field="text")
+    same = feature.explanations.filter(text=text).first()
+    if same is not None:
+        raise ServiceError(
+            "This exact explanation already exists for this feature.", status=409, existing_id=same.pk,
+            near_duplicate=False,
+        )
+    near = feature.explanations.filter(normalized_text=normalize_explanation(text), hidden=False).first()
+    if near is not None:
+        raise ServiceError(
+            f"A very similar explanation already exists: \u201c{near.text}\u201d. Vote for it instead?",
+            status=409, existing_id=near.pk, near_duplicate=True,
+        )
+    return text
+
+
+def explanation_submit(*, user, feature: Feature, text: str) -> tuple[Explanation, str]:
+    """Save a player's explanation and queue it for scoring, in one transaction.
+
+    Returns the explanation and its status: "queued" (a scoring job exists) or "draft"
+    (over today's allowance). Raises ServiceError (400 bad text, 409 duplicate).
+    """
+    text = explanation_check_text(feature=feature, text=text)
+    try:
+        with transaction.atomic():
+            scored = counter_take(user=user, kind=DailyCounter.Kind.SCORED_EXPLANATIONS, limit=daily_limit())
+            explanation = Explanation.objects.create(
+                feature=feature, text=text, author=user,
+                status=Explanation.Status.QUEUED if scored else Explanation.Status.DRAFT,
+            )
+            if scored:
+                jobs.enqueue_scoring(explanation)
+    except IntegrityError:
+        # A parallel submission of the same text won the unique constraint.
+        same = feature.explanations.filter(text=text).first()
+        raise ServiceError(
+            "This exact explanation already exists for this feature.", status=409,
+            existing_id=same.pk if same else None, near_duplicate=False,
+        ) from None
+    return explanation, explanation.status
+
+
+def draft_queue(explanation: Explanation) -> bool:
+    """Queue one draft for scoring; False when it is no longer a draft (someone else did).
+    Must run inside a transaction."""
+    claimed = Explanation.objects.filter(pk=explanation.pk, status=Explanation.Status.DRAFT).update(
+        status=Explanation.Status.QUEUED
+    )
+    if not claimed:
+        return False
+    explanation.status = Explanation.Status.QUEUED
+    jobs.enqueue_scoring(explanation)
+    return True
+
+
+def promote_drafts(user) -> int:
+    """Queue the player's drafts while today's allowance lasts. Returns how many were queued.
+
+    Cheap when there is nothing to do (one indexed query), so pages may call it on each visit.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    drafts = list(
+        Explanation.objects.filter(author=user, status=Explanation.Status.DRAFT, hidden=False).order_by(
+            "-vote_count", "created"
+        )[:50]
+    )
+    queued = 0
+    for draft in drafts:
+        with transaction.atomic():
+            if not counter_take(user=user, kind=DailyCounter.Kind.SCORED_EXPLANATIONS, limit=daily_limit()):
+                transaction.set_rollback(True)
+                break
+            if draft_queue(draft):
+                queued += 1
+            else:
+                # Already queued elsewhere: give the unit back by rolling back.
+                transaction.set_rollback(True)
+    return queued
+
+
+def draft_promote(explanation: Explanation) -> bool:
+    """Queue a draft that other players voted for, whatever its author's allowance."""
+    if explanation.status != Explanation.Status.DRAFT or explanation.hidden:
+        return False
+    with transaction.atomic():
+        return draft_queue(explanation)

@@ -1,0 +1,224 @@
+"""Points, settling a feature, and leaderboards.
+
+The rules (game/POINTS.md says the same for players; keep them in step):
+
+- Skipping, flagging, submitting and voting earn nothing by themselves, so quick,
+  careless play does not pay.
+- **New best** (+10): your explanation's score beats the feature's previous best score by
+  at least 0.02 (and is at least 0.1). Scored later than it, a tie or a hair's-width gain
+  earns nothing: real improvement only.
+- **Settled best** (+25): your explanation becomes the feature's settled best explanation
+  (see `feature_settle`). Writing the best explanation earns most.
+- **Consensus** (+3): you voted for an explanation before it became the settled best.
+  Votes cast after a feature settled earn nothing: following the crowd is not agreement.
+- **Votes received** (+1 each): another player votes for your explanation; at most
+  10 such points per player per UTC day, so vote rings do not pay. A vote taken back
+  takes its point back.
+
+A feature **settles** on its best-scored visible explanation (score at least 0.3) when
+either the players agree with the score — the feature has at least 5 votes and that
+explanation has the most votes — or the score leads clearly: at least 0.2 above every
+other scored explanation of the feature. The settled explanation can change when a
+better one arrives; points already earned stay.
+
+Every award is one `PointsEvent` row guarded by a unique constraint, so retries and races
+never pay twice; boards for a day, a week (from Monday, UTC) or all time are sums.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+
+from game.models import DailyCounter, Explanation, Feature, PointsEvent, Vote
+from game.services.counters import counter_take
+
+NEW_BEST_POINTS = 10
+NEW_BEST_MARGIN = 0.02
+NEW_BEST_MIN_SCORE = 0.1
+SETTLED_BEST_POINTS = 25
+CONSENSUS_POINTS = 3
+VOTE_RECEIVED_POINTS = 1
+VOTE_POINTS_DAILY_CAP = 10
+
+SETTLE_MIN_SCORE = 0.3
+SETTLE_MIN_VOTES = 5
+SETTLE_SCORE_LEAD = 0.2
+
+PERIODS = ("day", "week", "all")
+
+
+def _award(*, user, points: int, reason: str, explanation: Explanation | None = None,
+           feature: Feature | None = None, other_user=None) -> bool:
+    """Record one award; False when it was already recorded (the constraint says so)."""
+    try:
+        with transaction.atomic():
+            PointsEvent.objects.create(
+                user=user, points=points, reason=reason, explanation=explanation, feature=feature,
+                other_user=other_user,
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+# --- Votes received ---------------------------------------------------------------------
+
+
+def award_vote_received(*, vote: Vote) -> bool:
+    """+1 to the author of the voted explanation, within the daily cap."""
+    explanation = vote.explanation
+    author_id = explanation.author_id
+    if author_id is None or author_id == vote.user_id:
+        return False
+    author = get_user_model()(pk=author_id)
+    with transaction.atomic():
+        if not counter_take(user=author, kind=DailyCounter.Kind.VOTE_POINTS, limit=VOTE_POINTS_DAILY_CAP):
+            return False
+        awarded = _award(
+            user=author, points=VOTE_RECEIVED_POINTS, reason=PointsEvent.Reason.VOTE_RECEIVED,
+            explanation=explanation, feature=None, other_user=vote.user,
+        )
+        if not awarded:
+            transaction.set_rollback(True)  # give the cap unit back
+        return awarded
+
+
+def revoke_vote_received(*, explanation: Explanation, voter) -> None:
+    PointsEvent.objects.filter(
+        reason=PointsEvent.Reason.VOTE_RECEIVED, explanation=explanation, other_user=voter
+    ).delete()
+
+
+# --- Scores -----------------------------------------------------------------------------
+
+
+def previous_best(explanation: Explanation) -> float | None:
+    """The best score among the feature's other visible scored explanations."""
+    others = (
+        Explanation.objects.filter(feature_id=explanation.feature_id, hidden=False, score_value__isnull=False)
+        .exclude(pk=explanation.pk)
+        .order_by("-score_value")
+        .values_list("score_value", flat=True)
+    )
+    return others.first()
+
+
+def beats_best(score: float | None, best: float | None) -> bool:
+    if score is None or score < NEW_BEST_MIN_SCORE:
+        return False
+    return best is None or score >= best + NEW_BEST_MARGIN
+
+
+def award_new_best(*, explanation: Explanation, best: float | None) -> bool:
+    if explanation.author_id is None or explanation.hidden:
+        return False
+    if not beats_best(explanation.score_value, best):
+        return False
+    return _award(
+        user=explanation.author, points=NEW_BEST_POINTS, reason=PointsEvent.Reason.NEW_BEST,
+        explanation=explanation, feature=explanation.feature,
+    )
+
+
+# --- Settling -----------------------------------------------------------------------------
+
+
+def settle_candidate(feature: Feature) -> Explanation | None:
+    """The explanation the rules say the feature settles on now, or None."""
+    scored = list(
+        Explanation.objects.filter(feature=feature, hidden=False, score_value__isnull=False)
+        .exclude(status=Explanation.Status.DRAFT)
+        .order_by("-score_value", "created")[:2]
+    )
+    if not scored or scored[0].score_value < SETTLE_MIN_SCORE:
+        return None
+    best = scored[0]
+    if len(scored) > 1 and best.score_value - scored[1].score_value >= SETTLE_SCORE_LEAD:
+        return best
+    if feature.vote_count >= SETTLE_MIN_VOTES:
+        top_votes = (
+            Explanation.objects.filter(feature=feature, hidden=False).order_by("-vote_count")
+            .values_list("vote_count", flat=True).first()
+        )
+        if best.vote_count > 0 and best.vote_count >= (top_votes or 0):
+            return best
+    return None
+
+
+def feature_settle(feature: Feature) -> Explanation | None:
+    """Re-decide the feature's settled best explanation and pay the awards it earns.
+
+    Locks the feature row, so parallel votes and scores settle one at a time.
+    Returns the settled explanation (which may be unchanged, or None).
+    """
+    with transaction.atomic():
+        feature = Feature.objects.select_for_update().get(pk=feature.pk)
+        candidate = settle_candidate(feature)
+        if candidate is None or candidate.pk == feature.settled_explanation_id:
+            return candidate
+        Feature.objects.filter(pk=feature.pk).update(settled_explanation=candidate)
+        if candidate.author_id:
+            _award(
+                user=candidate.author, points=SETTLED_BEST_POINTS, reason=PointsEvent.Reason.SETTLED_BEST,
+                explanation=candidate, feature=feature,
+            )
+        # Everyone who voted for it before now agreed with the consensus.
+        voters = Vote.objects.filter(explanation=candidate).exclude(user_id=candidate.author_id)
+        PointsEvent.objects.bulk_create(
+            [
+                PointsEvent(
+                    user_id=uid, points=CONSENSUS_POINTS, reason=PointsEvent.Reason.CONSENSUS,
+                    explanation=candidate, feature=feature,
+                )
+                for uid in voters.values_list("user_id", flat=True)
+            ],
+            ignore_conflicts=True,
+        )
+        return candidate
+
+
+# --- Boards --------------------------------------------------------------------------------
+
+
+def period_start(period: str, now: dt.datetime | None = None) -> dt.datetime | None:
+    """Start of the period in UTC; None for all time. ValueError for an unknown period."""
+    if period not in PERIODS:
+        raise ValueError(period)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    day = now.astimezone(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    if period == "day":
+        return day
+    if period == "week":
+        return day - dt.timedelta(days=day.weekday())
+    return None
+
+
+def points_total(*, user, period: str = "all") -> int:
+    start = period_start(period)
+    qs = PointsEvent.objects.filter(user=user)
+    if start is not None:
+        qs = qs.filter(created__gte=start)
+    return qs.aggregate(total=Sum("points"))["total"] or 0
+
+
+def leaderboard(*, period: str, limit: int = 50) -> list[dict[str, Any]]:
+    """Ranked entries `{rank, username, points}`; equal points share a rank (1, 1, 3)."""
+    start = period_start(period)
+    filt = Q(points_events__created__gte=start) if start is not None else Q()
+    rows = (
+        get_user_model().objects.filter(is_active=True)
+        .annotate(total=Sum("points_events__points", filter=filt))
+        .filter(total__gt=0)
+        .order_by("-total", "username")
+        .values_list("username", "total")[:limit]
+    )
+    entries: list[dict[str, Any]] = []
+    for position, (username, total) in enumerate(rows, start=1):
+        rank = entries[-1]["rank"] if entries and entries[-1]["points"] == total else position
+        entries.append({"rank": rank, "username": username, "points": total})
+    return entries

@@ -1,0 +1,39 @@
+"""Rate limits as fixed-window counters in the cache (Redis at scale), so every web process
+shares them. `cache.add` + `cache.incr` are atomic in Redis; one window per scope and key."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+
+# scope -> (requests, window seconds); per user and per IP. Overridable in settings.RATE_LIMITS.
+DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
+    "submit:user": (20, 60),
+    "submit:ip": (60, 60),
+    "vote:user": (60, 60),
+    "vote:ip": (240, 60),
+}
+
+
+def limit_for(scope: str) -> tuple[int, int]:
+    return {**DEFAULT_LIMITS, **getattr(settings, "RATE_LIMITS", {})}[scope]
+
+
+def rate_limit_hit(scope: str, key: str) -> int:
+    """Count one request; 0 when allowed, else the seconds until the window resets."""
+    limit, window = limit_for(scope)
+    now = time.time()
+    start = int(now // window) * window
+    namespace = getattr(settings, "RATE_LIMIT_NAMESPACE", "")
+    cache_key = f"rl:{namespace}:{scope}:{key}:{start}"
+    cache.add(cache_key, 0, timeout=window + 1)
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        cache.add(cache_key, 1, timeout=window + 1)
+        count = 1
+    if count > limit:
+        return max(1, int(start + window - now + 0.999))
+    return 0
