@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from accounts.profiles import hides_explicit, preferences_update, profile_for
 from game import selectors
@@ -220,3 +220,40 @@ def me_votes(request: HttpRequest) -> JsonResponse:
             ]
         }
     )
+
+
+@api_view("GET", rate=("search",))
+def explanation_search(request: HttpRequest) -> JsonResponse:
+    query = (request.GET.get("q") or "").strip()
+    if not query:
+        raise BadRequest("Give the text to search for in ?q=.", field="q")
+    if len(query) > 200:
+        raise BadRequest("The search text is too long (200 characters at most).", field="q")
+    results = [
+        {**selectors.explanation_payload(e),
+         "feature": {"model": e.feature.source.model.slug, "source": e.feature.source.slug, "index": e.feature.index}}
+        for e in selectors.explanation_search(query)
+    ]
+    return JsonResponse({"query": query, "results": results})
+
+
+@api_view("GET", rate=("export",))
+def export_source(request: HttpRequest, model: str, source: str) -> HttpResponse:
+    from django.http import StreamingHttpResponse
+
+    from game.exports import export_gzip_chunks
+    from game.models import Source
+
+    src = Source.objects.select_related("model").filter(model__slug=model, slug=source).first()
+    if src is None:
+        return error(f"No source {source!r} for model {model!r}.", 404)
+    response = StreamingHttpResponse(export_gzip_chunks(src), content_type="application/gzip")
+    response["Content-Disposition"] = f'attachment; filename="{model}-{source}.jsonl.gz"'
+    return response
+
+
+@api_view("GET")
+def openapi(request: HttpRequest) -> JsonResponse:
+    from game.openapi import openapi_document
+
+    return JsonResponse(openapi_document())

@@ -18,6 +18,9 @@ urlpatterns = [
     path("me/votes", api.me_votes, name="api-me-votes"),
     path("me/tokens", accounts_api.tokens, name="api-me-tokens"),
     path("me/tokens/<int:token_id>", accounts_api.token_revoke, name="api-me-token"),
+    path("search/explanations", api.explanation_search, name="api-search-explanations"),
+    path("export/<slug:model>/<slug:source>.jsonl.gz", api.export_source, name="api-export"),
+    path("openapi.json", api.openapi, name="api-openapi"),
     # Last: any other /api/ path answers JSON, never an HTML 404 page.
     re_path(r"^.*$", api.not_found, name="api-not-found"),
 ]

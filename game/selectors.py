@@ -112,3 +112,11 @@ def feature_page_context(feature: Feature) -> dict[str, Any]:
         "density_pct": 100 * feature.frac_nonzero,
         "histogram_bars": bars,
     }
+
+
+def explanation_search(query: str, *, limit: int = 50) -> list[Explanation]:
+    """Visible explanations containing every word of `query`, best scored first."""
+    qs = Explanation.objects.filter(hidden=False).select_related("author", "feature__source__model")
+    for word in query.split()[:10]:
+        qs = qs.filter(text__icontains=word)
+    return list(qs.order_by(F("score_value").desc(nulls_last=True), "-vote_count", "created")[:limit])

@@ -14,6 +14,10 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "submit:ip": (60, 60),
     "vote:user": (60, 60),
     "vote:ip": (240, 60),
+    "search:user": (120, 60),
+    "search:ip": (240, 60),
+    "export:user": (10, 60),
+    "export:ip": (20, 60),
 }
 
 
