@@ -38,6 +38,14 @@ def player_for(request: HttpRequest) -> Player:
     return Player(session_key=request.session.session_key)
 
 
+def wants_explicit_hidden(request: HttpRequest) -> bool:
+    """The profile decides for players; anonymous players say so with ?hide_explicit=1
+    (their onboarding answer lives in the browser until they sign up)."""
+    if request.user.is_authenticated:
+        return hides_explicit(request.user)
+    return request.GET.get("hide_explicit") in {"1", "true"}
+
+
 @api_view("GET")
 def puzzle_next(request: HttpRequest) -> JsonResponse:
     if request.user.is_authenticated:
@@ -45,13 +53,13 @@ def puzzle_next(request: HttpRequest) -> JsonResponse:
     view = puzzles.puzzle_serve(player=player_for(request))
     if view is None:
         return error("There are no puzzles to play yet.", 404)
-    return JsonResponse(puzzle_payload(view, user=request.user, hide_explicit=hides_explicit(request.user)))
+    return JsonResponse(puzzle_payload(view, user=request.user, hide_explicit=wants_explicit_hidden(request)))
 
 
 @api_view("GET")
 def puzzle_detail(request: HttpRequest, puzzle_id: int) -> JsonResponse:
     view = puzzles.puzzle_get(player=player_for(request), puzzle_id=puzzle_id)
-    return JsonResponse(puzzle_payload(view, user=request.user, hide_explicit=hides_explicit(request.user)))
+    return JsonResponse(puzzle_payload(view, user=request.user, hide_explicit=wants_explicit_hidden(request)))
 
 
 @api_view("POST")

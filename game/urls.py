@@ -3,5 +3,11 @@ from django.urls import path
 from game import pages
 
 urlpatterns = [
+    path("", pages.play_page, name="play"),
+    path("play", pages.play_page, name="play-alias"),
+    path("play/pending", pages.pending_explanation, name="play-pending"),
+    path("leaderboard", pages.leaderboard_page, name="leaderboard"),
+    path("help", pages.help_page, name="help"),
+    # Catch-all shape: keep it last.
     path("<slug:model>/<slug:source>/<int:index>", pages.feature_page, name="feature"),
 ]

@@ -119,3 +119,32 @@ def work(
         log.info("job %s #%s: %s", job.name, job.pk, outcome)
         ran += 1
     return ran
+
+
+async def work_in_event_loop(*, worker_id: str | None = None, poll_s: float = 0.5) -> None:
+    """The worker as a task on a web server's event loop, for the embedded default.
+
+    With the in-memory channel layer only code in the web process can reach its websockets.
+    Jobs run in executor threads; asgiref routes their `async_to_sync(group_send)` back to
+    this loop, so a finished score reaches the player's socket live.
+    """
+    import asyncio
+
+    from asgiref.sync import sync_to_async
+
+    worker_id = worker_id or f"{default_worker_id()}:embedded"
+    claim = sync_to_async(queue.claim, thread_sensitive=False)
+    run = sync_to_async(run_one, thread_sensitive=False)
+    while True:
+        try:
+            job = await claim(worker_id)
+            if job is None:
+                await asyncio.sleep(poll_s)
+                continue
+            outcome = await run(job, worker_id)
+            log.info("job %s #%s: %s", job.name, job.pk, outcome)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - the loop must outlive one bad poll (e.g. a locked database)
+            log.exception("embedded worker poll failed")
+            await asyncio.sleep(poll_s * 4)

@@ -21,8 +21,9 @@ def _keep(client, feature, text: str) -> None:
     assert response.status_code == 200
 
 
-def _signup(client, username: str = "ada"):
-    return client.post(reverse("account_signup"), {
+def _signup(client, username: str = "ada", next_url: str = ""):
+    url = reverse("account_signup") + (f"?next={next_url}" if next_url else "")
+    return client.post(url, {
         "email": f"{username}@example.com", "username": username, "password1": PASSWORD, "password2": PASSWORD,
     })
 
@@ -37,11 +38,20 @@ def test_signing_up_submits_the_explanation_typed_before(client):
     assert explanation.status == Explanation.Status.QUEUED
 
 
-def test_signing_up_sends_the_player_back_to_the_puzzle_they_answered(client):
+def test_signing_up_sends_the_player_back_to_the_puzzle_named_in_next(client):
+    feature = make_feature()
+    _keep(client, feature, "bananas")
+    back = f"/?feature={feature.source.model.slug}/{feature.source.slug}/{feature.index}"
+    response = _signup(client, next_url=back)
+    assert response.status_code == 302
+    assert response.url == back
+
+
+def test_the_account_adapter_sends_the_player_back_to_the_puzzle_without_next(client, settings):
+    settings.ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
     feature = make_feature()
     _keep(client, feature, "bananas")
     response = _signup(client)
-    assert response.status_code == 302
     assert response.url == f"/?feature={feature.source.model.slug}/{feature.source.slug}/{feature.index}"
 
 

@@ -133,6 +133,13 @@ def test_explicit_texts_are_replaced_for_players_who_hide_them() -> None:
     assert "damn" not in json.dumps(body)
 
 
+def test_anonymous_players_can_ask_to_hide_explicit_texts() -> None:
+    explicit_feature()
+    body = Client().get("/api/puzzle/next", {"hide_explicit": "1"}).json()
+    assert sum(c["hidden_explicit"] for c in body["clues"]) == 1
+    assert "damn" not in json.dumps(body)
+
+
 def test_explicit_texts_are_shown_by_default() -> None:
     explicit_feature()
     body = logged_in(make_user()).get("/api/puzzle/next").json()

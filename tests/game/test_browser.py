@@ -1,0 +1,240 @@
+"""The game in a real browser (Debian's chromium through Playwright), against a real ASGI
+server (daphne, so websockets work) on a scratch SQLite database seeded by
+`tests/game/browser_data.py`.
+
+Without REDIS_URL the site runs as `scripts/start` runs it: `manage.py serve`, one process
+with the job worker inside, on the in-memory channel layer. With REDIS_URL the server and a
+separate `run_worker` process share a Redis channel layer, as at scale. Either way the score
+must arrive over the websocket, without a reload.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_listening(port: int, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited:\n{log.read_text(errors='replace')[-3000:]}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing listened on {port}")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A running site: {url, refs (feature addresses), via_socket}."""
+    tmp = tmp_path_factory.mktemp("browser-site")
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(
+        SQLITE_PATH=str(tmp / "db.sqlite3"), DJANGO_SETTINGS_MODULE="latentpedia.settings", DEBUG="1",
+        CHANNEL_PREFIX=f"lp-browser-{uuid.uuid4().hex[:8]}", CACHE_PREFIX=f"lp-browser-{uuid.uuid4().hex[:8]}",
+        PYTHONUNBUFFERED="1",
+    )
+    run = dict(cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], **run)
+    refs = json.loads(subprocess.run([sys.executable, "-m", "tests.game.browser_data"], **run).stdout.strip().splitlines()[-1])
+    port = _free_port()
+    server_log, worker_log = tmp / "server.log", tmp / "worker.log"
+    separate_worker = bool(env.get("REDIS_URL"))
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "serve", "--noreload", "--insecure", f"127.0.0.1:{port}"]
+        + (["--no-worker"] if separate_worker else []),
+        cwd=ROOT, env=env, stdout=server_log.open("w"), stderr=subprocess.STDOUT,
+    )
+    procs = [server]
+    if separate_worker:
+        procs.insert(0, subprocess.Popen(
+            [sys.executable, "manage.py", "run_worker", "--poll", "0.2"],
+            cwd=ROOT, env=env, stdout=worker_log.open("w"), stderr=subprocess.STDOUT,
+        ))
+    try:
+        _wait_listening(port, server, server_log)
+        yield {"url": f"http://127.0.0.1:{port}", "refs": refs, "via_socket": True,
+               "worker_log": worker_log, "server_log": server_log}
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _new_page(browser, width=1280, height=800):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    dialogs: list[str] = []
+    errors: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return context, page, dialogs, errors
+
+
+def _feature_path(ref: dict) -> str:
+    return f"{ref['model']}/{ref['source']}/{ref['index']}"
+
+
+def test_a_player_plays_a_whole_session_from_tutorial_to_leaderboard(site, browser):
+    from playwright.sync_api import expect
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    context, page, dialogs, errors = _new_page(browser)
+
+    # First visit: the tutorial, ending with the explicit-content question.
+    page.goto(site["url"] + "/")
+    tutorial = page.locator("#tutorial")
+    expect(tutorial).to_be_visible()
+    for _ in range(3):
+        page.click("#tutorial-next")
+    page.click("#tutorial [data-explicit='0']")
+    expect(tutorial).to_be_hidden()
+    assert page.evaluate("localStorage.getItem('lp.hideExplicit')") == "0"
+
+    # The first puzzle, anonymously: clues shaded, the strongest token scrolled into view.
+    expect(page.locator("#clues .clue").first).to_be_visible()
+    first_line = page.locator("#clues .clue-text").first
+    top = first_line.locator(".tok.top")
+    expect(top).to_have_attribute("title", re.compile(r"activation \d"))
+    page.wait_for_function("() => document.querySelector('#clues .clue-text').scrollLeft > 0")
+    line_box, top_box = first_line.bounding_box(), top.bounding_box()
+    assert line_box["x"] <= top_box["x"] and top_box["x"] + top_box["width"] <= line_box["x"] + line_box["width"]
+    expect(page.locator(".clue-dups").first).to_have_text("+3 similar")
+    expect(page.locator("#bins")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "puzzle-desktop.png"))
+    with_mobile = browser.new_context(viewport={"width": 390, "height": 844})
+    mobile = with_mobile.new_page()
+    mobile.add_init_script("localStorage.setItem('lp.tutorialDone', '1')")
+    mobile.goto(site["url"] + "/?feature=" + _feature_path(site["refs"]["fruit"]))
+    mobile.locator("#clues .clue").first.wait_for()
+    mobile.wait_for_timeout(200)
+    mobile.screenshot(path=str(ARTIFACTS / "puzzle-mobile.png"), full_page=False)
+    with_mobile.close()
+
+    # Writing before login keeps the text through signup, which then submits it.
+    text = "fruit, especially bananas and apples"
+    page.fill("#write-text", text)
+    expect(page.locator("#write-counter")).to_have_text(f"{len(text)} / 500")
+    page.click("#btn-submit")
+    page.wait_for_url(re.compile(r"/accounts/signup/"))
+    expect(page.locator("#pending-note")).to_contain_text(text)
+    page.screenshot(path=str(ARTIFACTS / "signup.png"))
+    page.fill("input[name=email]", "ada@example.com")
+    page.fill("input[name=username]", "ada")
+    page.fill("input[name=password1]", "a-long-passphrase-42")
+    page.fill("input[name=password2]", "a-long-passphrase-42")
+    page.click("form button[type=submit]")
+    page.wait_for_url(re.compile(r"/\?feature=" + re.escape(_feature_path(site["refs"]["fruit"]))))
+    expect(page.locator("#submission-status")).to_contain_text("Queued for scoring")
+    expect(page.locator("#explanations .expl.mine")).to_contain_text(text)
+
+    # The score arrives without a reload, and beating the (absent) best is celebrated.
+    page.evaluate("window.__noReload = 'still here'")
+    expect(page.locator("#score-value")).to_be_visible(timeout=90_000)
+    assert page.evaluate("window.__noReload") == "still here"
+    expect(page.locator("#celebrate")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "score-arrived.png"))
+    if site["via_socket"]:
+        expect(page.locator("#submission")).to_have_attribute("data-via", "socket")
+
+    # The next puzzle: a first vote asks for confirmation.
+    page.click("#btn-skip")
+    expect(page.locator("#explanations")).to_contain_text("names of animals")
+    page.locator("#explanations .vote-btn").first.click()
+    expect(page.locator("#vote-dialog")).to_be_visible()
+    expect(page.locator("#vote-dialog-text")).to_have_text("names of animals")
+    page.click("#vote-confirm")
+    expect(page.locator("#toast")).to_contain_text("Vote counted")
+
+    # The profile lists the explanation and the vote, which can be taken back.
+    page.goto(site["url"] + "/profile")
+    expect(page.locator("table")).to_contain_text(text)
+    vote_item = page.locator("[data-vote]").filter(has_text="names of animals")
+    expect(vote_item).to_have_count(1)
+    vote_item.locator(".unvote-btn").click()
+    expect(page.locator("#toast")).to_contain_text("Vote taken back")
+    page.screenshot(path=str(ARTIFACTS / "profile.png"), full_page=True)
+    page.reload()
+    expect(page.locator("[data-vote]").filter(has_text="names of animals")).to_have_count(0)
+
+    # The leaderboard shows the player, with the points of a new best explanation.
+    page.goto(site["url"] + "/leaderboard?period=all")
+    expect(page.locator("tr.me")).to_contain_text("ada")
+    page.screenshot(path=str(ARTIFACTS / "leaderboard.png"))
+
+    assert dialogs == []
+    assert errors == []
+    context.close()
+
+
+def test_hostile_text_in_clues_and_explanations_renders_as_plain_text(site, browser):
+    from playwright.sync_api import expect
+
+    from tests.game.browser_data import HOSTILE_EXPLANATION, HOSTILE_SCRIPT
+
+    context, page, dialogs, errors = _new_page(browser)
+    page.add_init_script("localStorage.setItem('lp.tutorialDone', '1'); localStorage.setItem('lp.advanced', '1')")
+    page.goto(site["url"] + "/?feature=" + _feature_path(site["refs"]["hostile"]))
+    line = page.locator("#clues .clue-text").first
+    expect(line).to_be_visible()
+
+    tokens = line.locator(".tok")
+    assert tokens.evaluate_all("ns => ns.map(n => n.textContent)")[3] == HOSTILE_SCRIPT
+    expect(line).to_contain_text(HOSTILE_SCRIPT)
+    expect(line).to_contain_text(" &amp;")
+    expect(line).to_contain_text("\u05e9\u05dc\u05d5\u05dd")
+    expect(page.locator("#explanations .expl-text").first).to_have_text(HOSTILE_EXPLANATION)
+    # No element came out of the data: no script, image or bold tag inside the puzzle.
+    assert page.locator("#play script, #play img, #play b").count() == 0
+    # Each token is isolated, so the right-to-left override cannot flip the rest of the line.
+    assert tokens.evaluate_all("ns => ns.every(n => n.tagName === 'BDI' && getComputedStyle(n).unicodeBidi === 'isolate')")
+    order = tokens.evaluate_all("ns => ns.map(n => n.getBoundingClientRect().left)")
+    assert order == sorted(order)
+    # The zero-width token keeps a visible box instead of collapsing.
+    assert tokens.nth(6).evaluate("n => n.classList.contains('empty') && n.getBoundingClientRect().width > 0")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(ARTIFACTS / "hostile-text.png"))
+    assert dialogs == []
+    assert errors == []
+    context.close()
