@@ -29,8 +29,7 @@ def feature_page(request: HttpRequest, model: str, source: str, index: int) -> H
     feature = selectors.feature_get(model=model, source=source, index=index)
     if feature is None:
         raise Http404(f"No feature {index} in {model}/{source}.")
-    payload = selectors.feature_payload(feature)
-    return render(request, "game/feature.html", {"feature": feature, "data": payload})
+    return render(request, "game/feature.html", selectors.feature_page_context(feature))
 
 
 def _feature_ref(raw: str) -> dict | None:

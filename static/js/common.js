@@ -213,3 +213,10 @@
 
   window.LP = { api, el, toast, me, getPref, setPref, onSocket, sendSocket, activationLine, scrollToTop, fmt, authenticated, cookie };
 })();
+
+// Feature page: scroll each record so its strongest token is in view.
+document.querySelectorAll(".feature-page .record").forEach((rec) => {
+  const top = rec.querySelector(".tok.top");
+  const line = rec.querySelector(".tokens");
+  if (top && line) line.scrollLeft = Math.max(0, top.offsetLeft - line.clientWidth / 2);
+});
