@@ -162,6 +162,18 @@ def explanation_vote(request: HttpRequest, explanation_id: int) -> JsonResponse:
     )
 
 
+@api_view("POST", login=True, rate=("vote",))
+def explanation_report(request: HttpRequest, explanation_id: int) -> JsonResponse:
+    from game.services.moderation import explanation_report as report
+
+    explanation = _explanation(explanation_id)
+    body = json_body(request)
+    created, hidden = report(
+        user=request.user, explanation=explanation, reason=str(body.get("reason", "")), note=str(body.get("note", ""))
+    )
+    return JsonResponse({"explanation_id": explanation.pk, "reported": True, "created": created}, status=201 if created else 200)
+
+
 # --- Points and the player ----------------------------------------------------------------------
 
 

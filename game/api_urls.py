@@ -12,6 +12,7 @@ urlpatterns = [
     path("explanations", api.explanation_create, name="api-explanations"),
     path("explanations/<int:explanation_id>", api.explanation_detail, name="api-explanation"),
     path("explanations/<int:explanation_id>/vote", api.explanation_vote, name="api-explanation-vote"),
+    path("explanations/<int:explanation_id>/report", api.explanation_report, name="api-explanation-report"),
     path("leaderboard", api.leaderboard, name="api-leaderboard"),
     path("me", api.me, name="api-me"),
     path("me/preferences", api.me_preferences, name="api-me-preferences"),
