@@ -166,8 +166,37 @@ def score_explanation(payload: dict) -> None:
         scorer = get_scorer(score.method)
     except KeyError as exc:
         raise PermanentScoringError(str(exc)) from exc
+    _warm_up(scorer, score.explanation.feature.source.model)
     try:
         result = scorer.score(scoring_input_for(score.explanation))
     except TransientScoringError as exc:
+        _record_failed_call(score, exc)
         raise RetryLater(str(exc), exc.retry_after_s) from exc
+    except PermanentScoringError as exc:
+        _record_failed_call(score, exc)
+        raise
     _save_result(score.pk, result)
+
+
+_WARMED: set[tuple[str, int, str]] = set()
+
+
+def _warm_up(scorer, model) -> None:
+    """Let a scorer precompute per-vocabulary work once per process (a speed cache only)."""
+    key = (scorer.name if hasattr(scorer, "name") else type(scorer).__name__, model.pk, model.vocab_fingerprint)
+    # Large vocabularies (GPT-2: 50k) would take minutes; their tokens are embedded as met.
+    if key in _WARMED or not hasattr(scorer, "warm_up") or len(model.vocab) > 20000:
+        return
+    scorer.warm_up(list(model.vocab))
+    _WARMED.add(key)
+
+
+def _record_failed_call(score: Score, exc: Exception) -> None:
+    """A failed call still costs money: it counts against the daily budget."""
+    usage = getattr(exc, "usage", None) or {}
+    if usage.get("calls") or usage.get("cost_usd"):
+        LlmUsage.objects.create(
+            purpose=LlmUsage.Purpose.SCORE, method=score.method, explanation=score.explanation,
+            calls=usage.get("calls", 0), tokens_in=usage.get("tokens_in", 0),
+            tokens_out=usage.get("tokens_out", 0), cost_usd=usage.get("cost_usd", 0.0),
+        )

@@ -200,6 +200,11 @@ OPENAI_BASE_URL = env_str("OPENAI_BASE_URL")
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")
 OPENAI_MODEL = env_str("OPENAI_MODEL", "gpt-4o-mini")
 OPENAI_TIMEOUT_S = env_float("OPENAI_TIMEOUT_S", 60.0)
+# How the LLM simulator reads predictions: json | chat-logprobs | completions-logprobs.
+SCORING_LLM_MODE = env_str("SCORING_LLM_MODE", "json")
+# {"model": [input, output]} US dollars per million tokens, over the built-in price table.
+SCORING_PRICES_USD_PER_MTOK: dict[str, list[float]] = {}
+SCORING_DEFAULT_PRICE_USD_PER_MTOK = (env_float("SCORING_PRICE_IN", 1.0), env_float("SCORING_PRICE_OUT", 3.0))
 
 JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 120)
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 5)

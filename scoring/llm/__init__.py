@@ -1,0 +1,1 @@
+"""Talking to OpenAI-compatible endpoints: the client, the prompts, parsing replies."""
