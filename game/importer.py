@@ -227,7 +227,10 @@ def _import_explanations(pack_dir: Path, model: LanguageModel, spec: dict, repor
     rel = spec.get("explanations")
     if not rel or not (pack_dir / rel).is_file():
         return
-    feature_ids = dict(Feature.objects.filter(source__model=model, source__slug=spec["slug"]).values_list("index", "id"))
+    # Only features that fire get a baseline: a dead feature has nothing to explain.
+    feature_ids = dict(
+        Feature.objects.filter(source__model=model, source__slug=spec["slug"], max_activation__gt=0).values_list("index", "id")
+    )
     wanted = []
     for line in (pack_dir / rel).read_text().splitlines():
         if line.strip():
@@ -296,6 +299,8 @@ def _ensure_campaign(model: LanguageModel, slug: str, report: ImportReport) -> N
             camp.save(update_fields=["active"])
         through = Campaign.features.through
         have = set(through.objects.filter(campaign=camp).values_list("feature_id", flat=True))
-        ids = [fid for fid in Feature.objects.filter(source__model=model).values_list("id", flat=True) if fid not in have]
+        # Dead features (never fire on the corpus) have no clues to play.
+        live = Feature.objects.filter(source__model=model, max_activation__gt=0)
+        ids = [fid for fid in live.values_list("id", flat=True) if fid not in have]
         for lo, hi in _chunks(len(ids)):
             through.objects.bulk_create([through(campaign_id=camp.pk, feature_id=f) for f in ids[lo:hi]])

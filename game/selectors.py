@@ -87,7 +87,11 @@ def feature_payload(feature: Feature) -> dict[str, Any]:
 
 def _shaded(record: dict[str, Any], max_activation: float) -> dict[str, Any]:
     scale = max_activation if max_activation > 0 else max(record["values"], default=0) or 1.0
-    pairs = [(tok, (val, round(min(1.0, max(0.0, val / scale)), 3))) for tok, val in zip(record["tokens"], record["values"])]
+    # Newlines shown as a visible mark keep each record on one line, as in the game.
+    pairs = [
+        (tok.replace("\n", "\u21b5"), (val, round(min(1.0, max(0.0, val / scale)), 3)))
+        for tok, val in zip(record["tokens"], record["values"])
+    ]
     return {**record, "pairs": pairs}
 
 

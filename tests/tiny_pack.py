@@ -68,7 +68,8 @@ def _features(n: int, rng: np.random.Generator, scale: float) -> dict[str, np.nd
                 rec[k].append(v)
             nz_pos.extend(pos.tolist()); nz_val.extend(vals.tolist()); ptr.append(len(nz_pos))
     out = {
-        "max_activation": np.full(n, 3.0 * scale, dtype=np.float32),
+        # the last feature never fires (a dead latent)
+        "max_activation": np.array([3.0 * scale] * (n - 1) + [0.0], dtype=np.float32),
         "frac_nonzero": np.full(n, 0.01, dtype=np.float32),
         "hist_edges": np.tile(np.linspace(0, 3 * scale, 5, dtype=np.float32), (n, 1)),
         "hist_counts": np.tile(np.array([10, 5, 2, 1]), (n, 1)),

@@ -44,7 +44,7 @@ class Command(BaseCommand):
             raise CommandError(f"The LLM explainer is not configured: {exc}") from exc
         author = f"llm-explainer:{client.model}"
         todo = (
-            Feature.objects.filter(source=src)
+            Feature.objects.filter(source=src, max_activation__gt=0)
             .exclude(explanations__author_model=author)
             .order_by("index")
             .values_list("id", flat=True)
