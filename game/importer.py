@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,15 @@ def read_meta(pack_dir: Path) -> dict:
     return meta
 
 
+def display_safe(token: str) -> str:
+    """Control characters (other than newline and tab) as visible `<0x00>` marks: PostgreSQL
+    text cannot hold NUL, and a raw control character in a clue shows nothing useful.
+    Format characters (bidi marks, zero-width) stay: the pages isolate every token."""
+    if not any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in token):
+        return token
+    return "".join(f"<0x{ord(c):02X}>" if unicodedata.category(c) == "Cc" and c not in "\n\t" else c for c in token)
+
+
 def _digest(*paths: Path) -> str:
     h = hashlib.sha256()
     for p in paths:
@@ -76,7 +86,7 @@ def import_pack(
     pack_dir = Path(pack_dir).resolve()
     meta = read_meta(pack_dir)
     progress = progress or (lambda stage, done, total: None)
-    vocab = json.loads((pack_dir / "vocab.json").read_text())
+    vocab = [display_safe(t) for t in json.loads((pack_dir / "vocab.json").read_text())]
     corpus = np.load(pack_dir / "corpus_tokens.npy", mmap_mode="r")
     m = meta["model"]
     vocab_fp = _digest(pack_dir / "vocab.json")

@@ -190,6 +190,9 @@ DEMO_PACK = Path(env_str("DEMO_PACK", str(PACKS_DIR / "demo")))
 # otherwise the base URL of an inference server (inference_client/server.py).
 INFERENCE_URL = env_str("INFERENCE_URL")
 INFERENCE_MAX_TOKENS = env_int("INFERENCE_MAX_TOKENS", 1024)
+INFERENCE_TIMEOUT = env_float("INFERENCE_TIMEOUT", 30.0)
+# (requests, window seconds) per IP for test-your-text and search-all.
+INFERENCE_RATE_LIMIT = (env_int("INFERENCE_RATE_LIMIT", 30), 60)
 
 DAILY_SCORED_EXPLANATIONS = env_int("DAILY_SCORED_EXPLANATIONS", 10)
 EXPLANATION_MAX_CHARS = 500

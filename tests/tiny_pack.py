@@ -17,7 +17,7 @@ def write_tiny_pack(
     per feature. `scale` changes activations, to simulate a rebuilt pack."""
     rng = np.random.default_rng(0)
     path.mkdir(parents=True, exist_ok=True)
-    vocab = ["<|bos|>", " the", " cat", " sat", " on", " mat", ".", " dog", " <script>alert(1)</script>", " &amp;", "\u202eevil", " \u05e9\u05dc\u05d5\u05dd"]
+    vocab = ["<|bos|>", " the", " cat", " sat", " on", " mat", ".", " dog", " <script>alert(1)</script>", " &amp;", "\u202eevil", " \u05e9\u05dc\u05d5\u05dd", "\x00"]
     (path / "vocab.json").write_text(json.dumps(vocab))
     corpus = rng.integers(1, len(vocab), size=400).astype(np.int32)
     np.save(path / "corpus_tokens.npy", corpus)

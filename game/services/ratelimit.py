@@ -22,6 +22,9 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
 
 
 def limit_for(scope: str) -> tuple[int, int]:
+    # Model runs cost far more than page views: they have a budget of their own.
+    if scope.startswith("inference:"):
+        return tuple(settings.INFERENCE_RATE_LIMIT)  # type: ignore[return-value]
     return {**DEFAULT_LIMITS, **getattr(settings, "RATE_LIMITS", {})}[scope]
 
 

@@ -82,3 +82,11 @@ def test_baseline_explanations_are_queued_for_scoring_behind_players(tmp_path) -
 def test_a_directory_that_is_not_a_pack_is_refused_clearly(tmp_path) -> None:
     with pytest.raises(CommandError, match="pack.json is missing"):
         call_command("import_pack", str(tmp_path))
+
+
+def test_control_characters_in_the_vocabulary_become_visible_marks(tmp_path) -> None:
+    import_pack(write_tiny_pack(tmp_path / "p"))
+    vocab = LanguageModel.objects.get().vocab
+    assert vocab[-1] == "<0x00>"
+    assert "\x00" not in "".join(vocab)
+    assert vocab[10] == "\u202eevil"  # bidi controls are format characters, kept (rendered isolated)

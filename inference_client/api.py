@@ -1,0 +1,129 @@
+"""`POST /api/activation/test` and `POST /api/search/all` (/work/shared/API.md): run the model on
+a visitor's text. Views stay thin: validation in `validation`, the model behind `get_inference`.
+
+Both routes are csrf_exempt: they only compute (no state changes, nothing tied to the session),
+so a forged cross-site request gains nothing, and outside scripts may call them without a token.
+Abuse is held back by the per-IP rate limit instead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import Case, F, IntegerField, Q, When
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from game.models import Explanation, LanguageModel, Source
+from inference_client.client import get_inference
+from inference_client.errors import InferenceError
+from game.services.ratelimit import rate_limit_hit
+from inference_client.validation import activation_request, search_request
+
+log = logging.getLogger(__name__)
+
+
+def _error(message: str, status: int, field: str | None = None) -> JsonResponse:
+    return JsonResponse({"error": message, **({"field": field} if field else {})}, status=status)
+
+
+def _inference_view(handler: Callable[[Any], dict[str, Any]]) -> Callable[[HttpRequest], JsonResponse]:
+    """POST only, rate-limited per IP, JSON body in, JSON out; every failure as a JSON error."""
+
+    @csrf_exempt  # see the module docstring
+    def view(request: HttpRequest) -> JsonResponse:
+        if request.method != "POST":
+            response = _error(f"Method {request.method} is not allowed here; use POST.", 405)
+            response["Allow"] = "POST"
+            return response
+        # REMOTE_ADDR only: X-Forwarded-For is trusted only behind a proxy that sets it.
+        wait = rate_limit_hit("inference:ip", request.META.get("REMOTE_ADDR") or "unknown")
+        if wait:
+            response = _error(f"Too many requests; try again in {wait} seconds.", 429)
+            response["Retry-After"] = str(wait)
+            return response
+        try:
+            try:
+                body = json.loads(request.body or b"null")
+            except (ValueError, UnicodeDecodeError):
+                raise InferenceError("The request body is not valid JSON.") from None
+            return JsonResponse(handler(body))
+        except InferenceError as exc:
+            return _error(exc.message, exc.status, exc.field)
+        except Exception:
+            log.exception("inference API error on %s", request.path)
+            return _error("Something went wrong on our side; please try again.", 500)
+
+    view.__name__ = handler.__name__
+    return view
+
+
+def _model(slug: str) -> LanguageModel:
+    model = LanguageModel.objects.filter(slug=slug).first()
+    if model is None:
+        raise InferenceError(f"There is no model {slug!r}.", status=404, field="model")
+    return model
+
+
+def _sources(model: LanguageModel, slugs: list[str], field: str) -> dict[str, Source]:
+    found = {s.slug: s for s in Source.objects.filter(model=model, slug__in=slugs)}
+    missing = [s for s in slugs if s not in found]
+    if missing:
+        raise InferenceError(f"Model {model.slug} has no source {missing[0]!r}.", status=404, field=field)
+    return found
+
+
+def _activation(body: Any) -> dict[str, Any]:
+    req = activation_request(body)
+    model = _model(req.model)
+    source = _sources(model, [req.source], "source")[req.source]
+    if req.index >= source.width:
+        raise InferenceError(
+            f"Source {source.slug} has features 0 to {source.width - 1}; there is no feature {req.index}.",
+            status=404, field="index",
+        )
+    return get_inference(model).feature_activation(req.text, req.source, req.index)
+
+
+def _search(body: Any) -> dict[str, Any]:
+    req = search_request(body)
+    model = _model(req.model)
+    if req.sources:
+        slugs = list(_sources(model, req.sources, "sources"))
+    else:
+        slugs = list(Source.objects.filter(model=model).values_list("slug", flat=True))
+        if not slugs:
+            raise InferenceError(f"Model {model.slug} has no sources to search.", status=404, field="model")
+    answer = get_inference(model).search_all(req.text, slugs, req.sort_by_token_indexes, req.num_results)
+    texts = best_explanations(model, [(r["source"], r["index"]) for r in answer["results"]])
+    for r in answer["results"]:
+        r["explanation"] = texts.get((r["source"], r["index"]))
+    return answer
+
+
+def best_explanations(model: LanguageModel, features: list[tuple[str, int]]) -> dict[tuple[str, int], str]:
+    """The best visible explanation text of each (source, index), in one query: the settled one
+    first, then by score, votes and age (Explanation's own order)."""
+    if not features:
+        return {}
+    match = Q()
+    for slug, index in features:
+        match |= Q(feature__source__slug=slug, feature__index=index)
+    rows = (
+        Explanation.objects.filter(match, hidden=False, feature__source__model=model)
+        .annotate(settled=Case(When(feature__settled_explanation=F("pk"), then=1), default=0,
+                               output_field=IntegerField()))
+        .order_by("-settled", F("score_value").desc(nulls_last=True), "-vote_count", "created")
+        .values_list("feature__source__slug", "feature__index", "text")
+    )
+    best: dict[tuple[str, int], str] = {}
+    for slug, index, text in rows:
+        best.setdefault((slug, index), text)
+    return best
+
+
+activation_test = _inference_view(_activation)
+search_all = _inference_view(_search)

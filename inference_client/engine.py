@@ -1,0 +1,276 @@
+"""Runs a pack's model on new text and reads its features: neurons at a hook point, or an SAE's
+latents on the hooked activations.
+
+One forward pass per request, caching only the hooks the request needs and stopping after the
+deepest needed block. The text is preceded by BOS as in the pipeline's corpus stream (every
+document starts with it), so activations match the stored records; the BOS position itself is
+not text and is left out of every answer.
+
+An engine is read-only after loading, but torch modules are not safe to call from several
+threads at once for our use (hooks are added and removed on the shared model), so each forward
+pass holds the engine's lock.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+
+from inference_client.errors import InferenceError
+
+DEFAULT_MAX_TOKENS = 1024
+_BLOCK = re.compile(r"^blocks\.(\d+)\.")
+
+
+def default_device() -> str:
+    return os.environ.get("INFERENCE_DEVICE") or ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+class TextTokenizer(Protocol):
+    bos_id: int
+
+    def encode(self, text: str) -> list[int]: ...
+
+    def display(self, token_id: int) -> str: ...
+
+    def decode(self, ids: list[int]) -> str: ...
+
+
+class PackTokenizer:
+    """A demo pack's `tokenizer.json` (HF `tokenizers`), BOS as the pipeline defines it."""
+
+    def __init__(self, path: Path) -> None:
+        from tokenizers import Tokenizer
+
+        from pipeline.tokenizer import BOS_ID, BOS_TOKEN
+
+        self._tok = Tokenizer.from_file(str(path))
+        bos = self._tok.token_to_id(BOS_TOKEN)
+        self.bos_id = BOS_ID if bos is None else bos
+
+    def encode(self, text: str) -> list[int]:
+        return self._tok.encode(text, add_special_tokens=False).ids
+
+    def display(self, token_id: int) -> str:
+        return self._tok.decode([token_id], skip_special_tokens=False)
+
+    def decode(self, ids: list[int]) -> str:
+        return self._tok.decode(ids)
+
+
+class HFTokenizer:
+    """A real model's Hugging Face tokenizer, as TransformerLens loaded it."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        self._tok = tokenizer
+        self.bos_id = tokenizer.bos_token_id
+
+    def encode(self, text: str) -> list[int]:
+        return list(self._tok.encode(text, add_special_tokens=False))
+
+    def display(self, token_id: int) -> str:
+        return self._tok.decode([token_id])
+
+    def decode(self, ids: list[int]) -> str:
+        return self._tok.decode(ids)
+
+
+@dataclass(frozen=True)
+class FeatureSource:
+    slug: str
+    kind: str  # "neurons" or "sae"
+    hook_point: str
+    width: int
+    sae: Any = None  # sae_lens.SAE for kind "sae"
+
+    def features(self, hooked: torch.Tensor) -> torch.Tensor:
+        """[T, ...] hooked activations -> [T, F] feature activations."""
+        if self.sae is None:
+            return hooked.reshape(hooked.shape[0], -1)
+        return self.sae.encode(hooked)
+
+
+class InferenceEngine:
+    def __init__(
+        self, *, model: Any, tokenizer: TextTokenizer, sources: list[FeatureSource], model_slug: str,
+        model_name: str = "", vocab: list[str] | None = None, max_tokens: int = DEFAULT_MAX_TOKENS,
+        device: str = "cpu",
+    ) -> None:
+        self.model, self.tokenizer = model, tokenizer
+        self.sources = {s.slug: s for s in sources}
+        self.model_slug, self.model_name = model_slug, model_name or model_slug
+        self.vocab, self.device = vocab, device
+        # Positional embeddings end at n_ctx, and BOS takes one position.
+        self.max_tokens = min(max_tokens, int(model.cfg.n_ctx) - 1)
+        self._lock = threading.Lock()
+
+    # ---- loading --------------------------------------------------------------------------
+    @classmethod
+    def from_pack(cls, path: str | Path, *, device: str | None = None, max_tokens: int | None = None) -> InferenceEngine:
+        """Load a pack's model, tokenizer and every source (pipeline/PACK_FORMAT.md)."""
+        from sae_lens import SAE
+
+        from pipeline.pack import PackError, read_pack
+
+        path = Path(path)
+        try:
+            meta = read_pack(path)
+        except PackError as exc:
+            raise InferenceError(f"Cannot read the pack at {path}: {exc}", status=503) from None
+        device = device or default_device()
+        if max_tokens is None:
+            max_tokens = int(os.environ.get("INFERENCE_MAX_TOKENS") or DEFAULT_MAX_TOKENS)
+        model_meta = meta.model
+        model, tokenizer = _load_model(path, model_meta, device)
+        sources = []
+        for spec in meta.sources:
+            sae = None
+            if spec.kind == "sae":
+                sae = SAE.load_from_disk(str(path / spec.weights_path), device=device, dtype="float32")
+                sae.eval()
+            width = int(sae.cfg.d_sae) if sae is not None else int(spec.width)
+            sources.append(FeatureSource(spec.slug, spec.kind, spec.hook_point, width, sae))
+        vocab_file = path / "vocab.json"
+        vocab = json.loads(vocab_file.read_text()) if vocab_file.exists() else None
+        return cls(
+            model=model, tokenizer=tokenizer, sources=sources, model_slug=model_meta["slug"],
+            model_name=model_meta.get("name", ""), vocab=vocab, max_tokens=max_tokens, device=device,
+        )
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "model": self.model_slug, "name": self.model_name, "device": self.device, "max_tokens": self.max_tokens,
+            "sources": [{"slug": s.slug, "kind": s.kind, "hook_point": s.hook_point, "width": s.width}
+                        for s in self.sources.values()],
+        }
+
+    # ---- forward pass ---------------------------------------------------------------------
+    def tokenize(self, text: str) -> list[int]:
+        """Token ids of the text, without BOS; refuses empty or over-long text."""
+        if not text.strip():
+            raise InferenceError("The text is empty; type something to test.", field="text")
+        ids = self.tokenizer.encode(text)
+        if len(ids) > self.max_tokens:
+            raise InferenceError(
+                f"The text is {len(ids)} tokens long; this model reads at most {self.max_tokens} tokens.", field="text"
+            )
+        return ids
+
+    def display(self, ids: list[int]) -> list[str]:
+        vocab = self.vocab
+        return [vocab[i] if vocab is not None and i < len(vocab) else self.tokenizer.display(i) for i in ids]
+
+    def source(self, slug: str, *, field: str = "source") -> FeatureSource:
+        try:
+            return self.sources[slug]
+        except KeyError:
+            raise InferenceError(
+                f"Model {self.model_slug} has no source {slug!r}; it has {', '.join(self.sources)}.",
+                status=404, field=field,
+            ) from None
+
+    def _run(self, text: str, slugs: list[str], field: str = "sources") -> tuple[list[str], dict[str, torch.Tensor]]:
+        """Text tokens, and each source's [T, F] activations on the device (BOS row dropped)."""
+        sources = [self.source(s, field=field) for s in slugs]
+        ids = self.tokenize(text)
+        hooks = {s.hook_point for s in sources}
+        layers = [_BLOCK.match(h) for h in hooks]
+        stop = None if not all(layers) else max(int(m.group(1)) for m in layers) + 1
+        x = torch.tensor([[self.tokenizer.bos_id, *ids]], dtype=torch.long, device=self.device)
+        out: dict[str, torch.Tensor] = {}
+        with self._lock, torch.no_grad():
+            _, cache = self.model.run_with_cache(x, names_filter=lambda name: name in hooks, stop_at_layer=stop)
+            for s in sources:
+                out[s.slug] = s.features(cache[s.hook_point][0].float())[1:]
+        return self.display(ids), out
+
+    def activations(self, text: str, source_slugs: list[str] | None = None) -> tuple[list[str], dict[str, np.ndarray]]:
+        """(tokens, {slug: float32[T, F]}) for the text's tokens, BOS excluded."""
+        tokens, acts = self._run(text, list(source_slugs) if source_slugs else list(self.sources))
+        return tokens, {k: v.cpu().numpy() for k, v in acts.items()}
+
+    # ---- the two questions the site asks --------------------------------------------------
+    def feature_activation(self, text: str, source: str, index: int) -> dict[str, Any]:
+        """One feature on the text: {tokens, values, max_value}."""
+        spec = self.source(source)
+        if not 0 <= index < spec.width:
+            raise InferenceError(
+                f"Source {source} has features 0 to {spec.width - 1}; there is no feature {index}.",
+                status=404, field="index",
+            )
+        tokens, acts = self._run(text, [source], field="source")
+        values = acts[source][:, index].cpu().numpy()
+        return {"tokens": tokens, "values": _rounded(values), "max_value": _round(values.max())}
+
+    def search_all(
+        self, text: str, sources: list[str] | None = None, sort_by_token_indexes: list[int] | None = None,
+        num_results: int = 25,
+    ) -> dict[str, Any]:
+        """The features that fire most on the text, across sources: by max activation, or by the
+        sum over `sort_by_token_indexes` when given. Features with a score of 0 or less are left
+        out: they did not fire. {tokens, results: [{source, index, max_value, values}]}"""
+        slugs = list(dict.fromkeys(sources)) if sources else list(self.sources)  # each source once
+        tokens, acts = self._run(text, slugs)
+        positions = sorted(set(sort_by_token_indexes or []))
+        if positions and positions[-1] >= len(tokens):
+            raise InferenceError(
+                f"Token position {positions[-1]} is past the end of the text, which has {len(tokens)} tokens "
+                f"(positions 0 to {len(tokens) - 1}).", field="sort_by_token_indexes",
+            )
+        if positions and positions[0] < 0:
+            raise InferenceError("Token positions start at 0.", field="sort_by_token_indexes")
+        scores = [a[positions].sum(dim=0) if positions else a.max(dim=0).values for a in acts.values()]
+        flat = torch.cat(scores)
+        top = torch.topk(flat, min(num_results, flat.numel()))
+        keep = top.values > 0
+        picked = top.indices[keep]
+        # Which source each flat index falls in: offsets are the sources' first flat index.
+        widths = torch.tensor([a.shape[1] for a in acts.values()], device=flat.device)
+        ends = torch.cumsum(widths, 0)
+        which = torch.bucketize(picked, ends, right=True)
+        local = picked - (ends - widths)[which]
+        columns = torch.stack([acts[slugs[w]][:, i] for w, i in zip(which.tolist(), local.tolist())], dim=1) \
+            if len(picked) else torch.zeros((len(tokens), 0))
+        columns = columns.T.cpu().numpy()
+        results = [
+            {"source": slugs[w], "index": i, "max_value": _round(col.max()), "values": _rounded(col)}
+            for w, i, col in zip(which.tolist(), local.tolist(), columns)
+        ]
+        return {"tokens": tokens, "results": results}
+
+
+def _round(value: float) -> float:
+    return round(float(value), 4)
+
+
+def _rounded(values: np.ndarray) -> list[float]:
+    return [round(v, 4) for v in values.astype(float).tolist()]
+
+
+def _load_model(path: Path, model_meta: dict[str, Any], device: str) -> tuple[Any, TextTokenizer]:
+    from transformer_lens import HookedTransformer, HookedTransformerConfig
+
+    tl_name = model_meta.get("tl_name") or ""
+    if tl_name:
+        # A real model: weights come from TransformerLens's own loader (the Hugging Face cache).
+        model = HookedTransformer.from_pretrained(tl_name, device=device, dtype="float32")
+        model.eval()
+        return model, HFTokenizer(model.tokenizer)
+    from safetensors.torch import load_file
+
+    cfg = json.loads((path / "model" / "cfg.json").read_text())
+    cfg["device"] = device
+    cfg.pop("seed", None)  # would reseed torch's global RNG in the serving process
+    cfg.pop("dtype", None)  # float32, the config's default: the loaded weights are copied into it
+    model = HookedTransformer(HookedTransformerConfig(**cfg))
+    model.load_state_dict(load_file(str(path / "model" / "model.safetensors"), device=device))
+    model.eval()
+    return model, PackTokenizer(path / "tokenizer.json")

@@ -1,0 +1,145 @@
+"""A standalone HTTP server for one pack's model: the web tier calls it when `INFERENCE_URL` is
+set, so the model can live on a GPU machine. It needs no Django and no database.
+
+    python -m inference_client.server --pack packs/demo --host 127.0.0.1 --port 8765
+
+Routes (JSON in and out, errors as {"error", "field"?} with a 4xx status):
+    GET  /health       {model, name, device, max_tokens, sources: [{slug, kind, hook_point, width}]}
+    POST /activation   {model, source, index, text} -> {tokens, values, max_value}
+    POST /search       {model, text, sources?, sort_by_token_indexes?, num_results?} -> {tokens, results}
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from inference_client.engine import InferenceEngine
+from inference_client.errors import InferenceError
+from inference_client.validation import activation_request, search_request
+
+log = logging.getLogger("inference_client.server")
+
+MAX_BODY_BYTES = 1_000_000
+
+
+class InferenceServer(ThreadingHTTPServer):
+    daemon_threads = True  # a stuck client must not keep the process from exiting
+
+    def __init__(self, address: tuple[str, int], engine: InferenceEngine) -> None:
+        super().__init__(address, InferenceHandler)
+        self.engine = engine
+
+
+def _activation(engine: InferenceEngine, body: Any) -> dict[str, Any]:
+    req = activation_request(body)
+    _check_model(engine, req.model)
+    return engine.feature_activation(req.text, req.source, req.index)
+
+
+def _search(engine: InferenceEngine, body: Any) -> dict[str, Any]:
+    req = search_request(body)
+    _check_model(engine, req.model)
+    return engine.search_all(req.text, req.sources, req.sort_by_token_indexes, req.num_results)
+
+
+def _check_model(engine: InferenceEngine, slug: str) -> None:
+    if slug != engine.model_slug:
+        raise InferenceError(f"This server runs model {engine.model_slug}, not {slug}.", status=404, field="model")
+
+
+POST_ROUTES: dict[str, Callable[[InferenceEngine, Any], dict[str, Any]]] = {
+    "/activation": _activation,
+    "/search": _search,
+}
+
+
+class InferenceHandler(BaseHTTPRequestHandler):
+    server: InferenceServer
+    server_version = "LatentpediaInference/1"
+    # Headers and body go out in two writes; with Nagle's algorithm the second waits for the
+    # client's delayed ACK (~40 ms a request on Linux).
+    disable_nagle_algorithm = True
+
+    def do_GET(self) -> None:
+        if self.path.split("?")[0] == "/health":
+            self._send(200, self.server.engine.describe())
+        else:
+            self._send(404, {"error": f"No route GET {self.path}; use GET /health, POST /activation or POST /search."})
+
+    def do_POST(self) -> None:
+        route = POST_ROUTES.get(self.path.split("?")[0])
+        if route is None:
+            self._send(404, {"error": f"No route POST {self.path}; use POST /activation or POST /search."})
+            return
+        try:
+            self._send(200, route(self.server.engine, self._json_body()))
+        except InferenceError as exc:
+            self._send(exc.status, exc.as_dict())
+        except Exception:
+            log.exception("inference failed on POST %s", self.path)
+            self._send(500, {"error": "The inference server failed on this request; see its log."})
+
+    def _json_body(self) -> Any:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            raise InferenceError("Content-Length is not a number.") from None
+        if length <= 0:
+            raise InferenceError("Send a JSON object as the request body.")
+        if length > MAX_BODY_BYTES:
+            # Read nothing more: the connection closes after this answer.
+            self.close_connection = True
+            raise InferenceError(f"The request body is over {MAX_BODY_BYTES} bytes.", status=413)
+        raw = self.rfile.read(length)
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise InferenceError("The request body is not valid JSON.") from None
+
+    def _send(self, status: int, payload: dict[str, Any]) -> None:
+        body = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class's name)
+        log.info("%s %s", self.address_string(), format % args)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Serve one pack's model over HTTP for Latentpedia.")
+    parser.add_argument("--pack", required=True, help="pack directory (with pack.json)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--device", default=None, help="cpu or cuda (default: $INFERENCE_DEVICE, else cuda if available)")
+    parser.add_argument("--max-tokens", type=int, default=None, help="default: $INFERENCE_MAX_TOKENS or 1024")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch CPU threads (default: torch's choice; 1 is often fastest for small models on busy CPUs)")
+    args = parser.parse_args(argv)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    engine = InferenceEngine.from_pack(args.pack, device=args.device, max_tokens=args.max_tokens)
+    server = InferenceServer((args.host, args.port), engine)
+    host, port = server.server_address[:2]
+    log.info("serving %s on %s with %s on http://%s:%s", engine.model_slug, engine.device,
+             ", ".join(engine.sources), host, port)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()
