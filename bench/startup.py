@@ -1,0 +1,80 @@
+"""Time from an installed environment to a served demo, as `scripts/start` does it:
+migrate a fresh SQLite database, import the demo pack, start `manage.py serve`, and wait
+until the puzzle page and the puzzle API answer. Writes bench/results/startup.json.
+
+    .venv/bin/python bench/startup.py [--pack packs/demo]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def timed(cmd: list[str], env: dict) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pack", default=str(ROOT / "packs" / "demo"))
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "startup.json"))
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="lp-startup-"))
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env["SQLITE_PATH"] = str(tmp / "db.sqlite3")
+    py = sys.executable
+    t0 = time.perf_counter()
+    migrate_s = timed([py, "manage.py", "migrate", "--noinput"], env)
+    import_s = timed([py, "manage.py", "import_pack", args.pack, "--campaign", "demo"], env)
+    port = free_port()
+    t_serve = time.perf_counter()
+    server = subprocess.Popen([py, "manage.py", "serve", "--noreload", f"127.0.0.1:{port}"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/puzzle/next", timeout=5) as r:
+                    puzzle = json.load(r)
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+                    assert r.status == 200
+                break
+            except OSError:
+                if server.poll() is not None or time.perf_counter() - t_serve > 120:
+                    raise SystemExit("the server did not come up")
+                time.sleep(0.2)
+        serve_s = time.perf_counter() - t_serve
+    finally:
+        server.terminate()
+        server.wait(10)
+    total = time.perf_counter() - t0
+    db_mb = sum(f.stat().st_size for f in tmp.glob("db.sqlite3*")) / 1e6
+    result = {"migrate_s": round(migrate_s, 1), "import_pack_s": round(import_s, 1), "serve_until_answering_s": round(serve_s, 1),
+              "total_s": round(total, 1), "goal_s": 120, "sqlite_mb": round(db_mb, 1),
+              "first_puzzle": puzzle["feature"], "cpus": os.cpu_count()}
+    print(f"migrate {migrate_s:.1f}s + import {import_s:.1f}s + serve {serve_s:.1f}s = {total:.1f}s "
+          f"(goal < 120 s); database {db_mb:.0f} MB")
+    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Model/SAE pipeline: builds "packs" (see PACK_FORMAT.md). Never touches the database."""

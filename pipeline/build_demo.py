@@ -1,0 +1,134 @@
+"""Build the demo pack end to end: corpus -> tokenizer -> model -> SAEs -> records -> explanations.
+
+Everything is deterministic given `seed` (same machine, same library versions).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .corpus import build_corpus
+from .explain_baseline import explain_source
+from .features import SourceSpec, extract_features
+from .pack import write_explanations, write_features, write_pack_json
+from .readme import write_readme
+from .tokenizer import display_strings, encode_stream, save_vocab, train_tokenizer
+from .train_model import demo_config, save_model, train_model
+from .train_sae import collect_activations, evaluate_sae, save_sae, train_topk_sae
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    vocab_size: int = 4096
+    train_tokens: int = 2_000_000
+    train_batch: int = 16
+    train_lr: float = 3e-3
+    sae_tokens: int = 240_000
+    sae_epochs: float = 2.0
+    mlp_sae_width: int = 2048
+    mlp_sae_k: int = 32
+    res_sae_width: int = 2048
+    res_sae_k: int = 16
+    eval_tokens: int = 30_000
+
+
+def _say(progress: bool, msg: str) -> None:
+    if progress:
+        print(msg, flush=True)
+
+
+def build_demo(out: Path, seed: int = 0, settings: DemoSettings = DemoSettings(), progress: bool = True) -> dict:
+    """Write the demo pack to `out` (replaced if it exists) and return its pack.json dict."""
+    t0 = time.time()
+    torch.manual_seed(seed)
+    out = Path(out)
+    tmp = out.with_name(out.name + ".building")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+
+    _say(progress, "corpus + tokenizer ...")
+    corpus = build_corpus(seed=seed)
+    tok = train_tokenizer(corpus.train, settings.vocab_size)
+    tok.save(str(tmp / "tokenizer.json"))
+    vocab = display_strings(tok)
+    save_vocab(vocab, tmp / "vocab.json")
+    train_stream, train_starts = encode_stream(tok, corpus.train)
+    val_stream, val_starts = encode_stream(tok, corpus.validation)
+    tokens = np.concatenate([train_stream, val_stream]).astype(np.int32)
+    doc_starts = np.concatenate([train_starts, val_starts + len(train_stream)])
+    np.save(tmp / "corpus_tokens.npy", tokens)
+
+    cfg = demo_config(tok.get_vocab_size(), seed)
+    model, trained = train_model(train_stream, val_stream, cfg, seed=seed, train_tokens=settings.train_tokens,
+                                 batch=settings.train_batch, lr=settings.train_lr,
+                                 progress=progress)
+    _say(progress, f"validation loss {trained.validation_loss:.3f} after {trained.train_tokens} tokens")
+    save_model(model, cfg, tmp / "model")
+
+    mlp_hook, res_hook = "blocks.1.mlp.hook_post", "blocks.1.hook_resid_post"
+    train_acts = collect_activations(model, train_stream, [mlp_hook, res_hook], n_tokens=settings.sae_tokens,
+                                     seed=seed, progress=progress)
+    val_acts = collect_activations(model, val_stream, [mlp_hook, res_hook], n_tokens=settings.eval_tokens,
+                                   seed=seed + 1, progress=progress)
+    sources = [SourceSpec("1-mlp", "neurons", 1, mlp_hook, cfg["d_mlp"])]
+    for slug, hook, width, k in (("1-mlp-sae", mlp_hook, settings.mlp_sae_width, settings.mlp_sae_k),
+                                 ("1-res-sae", res_hook, settings.res_sae_width, settings.res_sae_k)):
+        sae = train_topk_sae(train_acts[hook], d_sae=width, k=k, hook_name=hook, model_name=cfg["model_name"],
+                             context_size=cfg["n_ctx"], seed=seed, epochs=settings.sae_epochs, progress=progress)
+        loaded = save_sae(sae, tmp / "saes" / slug)  # SAELens format, loaded back from disk
+        metrics = evaluate_sae(loaded, val_acts[hook]).as_dict()
+        _say(progress, f"{slug}: {metrics}")
+        sources.append(SourceSpec(slug, "sae", 1, hook, width, sae=loaded, architecture="topk",
+                                  weights_path=f"saes/{slug}", metrics=metrics))
+    del train_acts, val_acts
+
+    arrays = extract_features(model, tokens, doc_starts, sources, seed=seed, progress=progress)
+    source_meta = []
+    for s in sources:
+        a = arrays[s.slug]
+        alive = float((a["max_activation"] > 0).mean())
+        s.metrics["alive_fraction_corpus"] = round(alive, 4)
+        write_features(tmp / "features" / f"{s.slug}.npz", a, s.width)
+        write_explanations(tmp / "explanations" / f"{s.slug}.jsonl", explain_source(a, tokens, vocab))
+        source_meta.append({
+            "slug": s.slug, "kind": s.kind, "layer": s.layer, "hook_point": s.hook_point, "width": s.width,
+            "architecture": s.architecture, "weights_path": s.weights_path, "metrics": s.metrics,
+            "features": f"features/{s.slug}.npz", "explanations": f"explanations/{s.slug}.jsonl",
+            "description": _describe(s),
+        })
+
+    meta = {
+        "name": out.name, "seed": seed, "created_by": "build_demo",
+        "model": {"slug": cfg["model_name"], "name": "Latentpedia demo 2-layer transformer",
+                  "n_layers": cfg["n_layers"], "d_model": cfg["d_model"], "d_vocab": cfg["d_vocab"],
+                  "n_ctx": cfg["n_ctx"], "tl_name": "", "validation_loss": round(trained.validation_loss, 4),
+                  "train_tokens": trained.train_tokens},
+        "corpus": {"name": "python-stdlib-docs", "n_docs": len(doc_starts), "n_tokens": int(len(tokens)),
+                   "n_chars": sum(len(d) for d in corpus.documents),
+                   "n_validation_docs": len(corpus.validation),
+                   "description": "Docstrings of the Python standard library and the pydoc topic pages; "
+                                  "the last n_validation_docs documents are held out from training."},
+        "window": 64,
+        "quantile_bins": 10,
+        "sources": source_meta,
+        "build_seconds": 0,
+    }
+    meta["build_seconds"] = round(time.time() - t0, 1)
+    write_pack_json(tmp, meta)
+    write_readme(tmp, meta)
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+    return meta
+
+
+def _describe(s: SourceSpec) -> str:
+    if s.kind == "neurons":
+        return f"The {s.width} MLP neurons of layer {s.layer} ({s.hook_point})."
+    return f"TopK SAE ({s.width} latents, k={s.sae.cfg.k}) trained on {s.hook_point}."
