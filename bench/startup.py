@@ -62,10 +62,13 @@ def main() -> None:
                     raise SystemExit("the server did not come up")
                 time.sleep(0.2)
         serve_s = time.perf_counter() - t_serve
+        total = time.perf_counter() - t0
     finally:
         server.terminate()
-        server.wait(10)
-    total = time.perf_counter() - t0
+        try:
+            server.wait(30)  # a scoring job in flight finishes first
+        except subprocess.TimeoutExpired:
+            server.kill()
     db_mb = sum(f.stat().st_size for f in tmp.glob("db.sqlite3*")) / 1e6
     result = {"migrate_s": round(migrate_s, 1), "import_pack_s": round(import_s, 1), "serve_until_answering_s": round(serve_s, 1),
               "total_s": round(total, 1), "goal_s": 120, "sqlite_mb": round(db_mb, 1),
