@@ -20,7 +20,7 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRe
 from django.utils import timezone
 
 from game.models import ActivationRecord, Campaign, Explanation, Feature, LanguageModel, PuzzleView, Source, Vote
-from game.selectors import explanation_payload, feature_records
+from game.selectors import explanation_payload, feature_records, record_payload
 
 SKIP_COOLDOWN = dt.timedelta(days=7)
 POOL_SIZE = 20
@@ -111,16 +111,7 @@ def clue_payload(record: ActivationRecord, model: LanguageModel, *, hide_explici
             "quantile_bin": record.quantile_bin,
             "max_value": round(record.max_value, 4),
         }
-    return {
-        "tokens": tokens,
-        "values": record.values(),
-        "max_value": round(record.max_value, 4),
-        "max_position": record.max_position,
-        "kind": record.kind,
-        "quantile_bin": record.quantile_bin,
-        "duplicates": record.duplicates,
-        "hidden_explicit": False,
-    }
+    return {**record_payload(record, model, tokens=tokens), "hidden_explicit": False}
 
 
 def puzzle_payload(view: PuzzleView, *, user=None, hide_explicit: bool = False) -> dict[str, Any]:

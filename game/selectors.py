@@ -39,9 +39,9 @@ def visible_explanations(feature: Feature) -> QuerySet[Explanation]:
     )
 
 
-def record_payload(record: ActivationRecord, model: LanguageModel) -> dict[str, Any]:
+def record_payload(record: ActivationRecord, model: LanguageModel, *, tokens: list[str] | None = None) -> dict[str, Any]:
     return {
-        "tokens": record.tokens(model),
+        "tokens": tokens if tokens is not None else record.tokens(model),
         "values": record.values(),
         "max_value": round(record.max_value, 4),
         "max_position": record.max_position,

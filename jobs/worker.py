@@ -7,7 +7,6 @@ import os
 import signal
 import socket
 import threading
-import time
 import traceback
 
 from django.conf import settings
@@ -121,6 +120,16 @@ def work(
     return ran
 
 
+def _leave_a_core_for_requests() -> None:
+    # Scoring shares this process with the web server: one torch thread keeps a core free.
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:  # torch-free deployments have no local scorer to limit
+        pass
+
+
 async def work_in_event_loop(*, worker_id: str | None = None, poll_s: float = 0.5) -> None:
     """The worker as a task on a web server's event loop, for the embedded default.
 
@@ -133,6 +142,7 @@ async def work_in_event_loop(*, worker_id: str | None = None, poll_s: float = 0.
     from asgiref.sync import sync_to_async
 
     worker_id = worker_id or f"{default_worker_id()}:embedded"
+    _leave_a_core_for_requests()
     claim = sync_to_async(queue.claim, thread_sensitive=False)
     run = sync_to_async(run_one, thread_sensitive=False)
     while True:

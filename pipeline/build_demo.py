@@ -5,7 +5,6 @@ Everything is deterministic given `seed` (same machine, same library versions).
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from dataclasses import dataclass
@@ -15,10 +14,10 @@ import numpy as np
 import torch
 
 from .corpus import build_corpus
-from .explain_baseline import explain_source
 from .features import SourceSpec, extract_features
-from .pack import write_explanations, write_features, write_pack_json
+from .pack import write_pack_json
 from .readme import write_readme
+from .source_files import write_source_files
 from .tokenizer import display_strings, encode_stream, save_vocab, train_tokenizer
 from .train_model import demo_config, save_model, train_model
 from .train_sae import collect_activations, evaluate_sae, save_sae, train_topk_sae
@@ -37,6 +36,8 @@ class DemoSettings:
     res_sae_width: int = 2048
     res_sae_k: int = 16
     eval_tokens: int = 30_000
+    # Only for quick end-to-end tests: keep this many documents (None: the whole corpus).
+    max_documents: int | None = None
 
 
 def _say(progress: bool, msg: str) -> None:
@@ -55,6 +56,9 @@ def build_demo(out: Path, seed: int = 0, settings: DemoSettings = DemoSettings()
 
     _say(progress, "corpus + tokenizer ...")
     corpus = build_corpus(seed=seed)
+    if settings.max_documents:
+        n_val = max(1, settings.max_documents // 20)
+        corpus = type(corpus)(train=corpus.train[: settings.max_documents - n_val], validation=corpus.validation[:n_val])
     tok = train_tokenizer(corpus.train, settings.vocab_size)
     tok.save(str(tmp / "tokenizer.json"))
     vocab = display_strings(tok)
@@ -90,19 +94,7 @@ def build_demo(out: Path, seed: int = 0, settings: DemoSettings = DemoSettings()
     del train_acts, val_acts
 
     arrays = extract_features(model, tokens, doc_starts, sources, seed=seed, progress=progress)
-    source_meta = []
-    for s in sources:
-        a = arrays[s.slug]
-        alive = float((a["max_activation"] > 0).mean())
-        s.metrics["alive_fraction_corpus"] = round(alive, 4)
-        write_features(tmp / "features" / f"{s.slug}.npz", a, s.width)
-        write_explanations(tmp / "explanations" / f"{s.slug}.jsonl", explain_source(a, tokens, vocab))
-        source_meta.append({
-            "slug": s.slug, "kind": s.kind, "layer": s.layer, "hook_point": s.hook_point, "width": s.width,
-            "architecture": s.architecture, "weights_path": s.weights_path, "metrics": s.metrics,
-            "features": f"features/{s.slug}.npz", "explanations": f"explanations/{s.slug}.jsonl",
-            "description": _describe(s),
-        })
+    source_meta = write_source_files(tmp, sources, arrays, tokens, vocab)
 
     meta = {
         "name": out.name, "seed": seed, "created_by": "build_demo",
@@ -126,9 +118,3 @@ def build_demo(out: Path, seed: int = 0, settings: DemoSettings = DemoSettings()
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
     return meta
-
-
-def _describe(s: SourceSpec) -> str:
-    if s.kind == "neurons":
-        return f"The {s.width} MLP neurons of layer {s.layer} ({s.hook_point})."
-    return f"TopK SAE ({s.width} latents, k={s.sae.cfg.k}) trained on {s.hook_point}."

@@ -28,10 +28,10 @@ from typing import Iterator
 import numpy as np
 import torch
 
-from .explain_baseline import explain_source
 from .features import SourceSpec, extract_features
-from .pack import write_explanations, write_features, write_pack_json
+from .pack import write_pack_json
 from .readme import write_readme
+from .source_files import write_source_files
 from .records import RecordConfig
 
 
@@ -197,17 +197,7 @@ def import_model(
     n_ctx = min(settings.n_ctx, model.cfg.n_ctx - 1)
     arrays = extract_features(model, tokens, doc_starts, sources, cfg=settings.record, seed=seed, n_ctx=n_ctx,
                               overlap=min(32, n_ctx // 4), batch=settings.batch, progress=progress, prepend=bos)
-    source_meta = []
-    for s in sources:
-        a = arrays[s.slug]
-        s.metrics["alive_fraction_corpus"] = round(float((a["max_activation"] > 0).mean()), 4)
-        write_features(tmp / "features" / f"{s.slug}.npz", a, s.width)
-        write_explanations(tmp / "explanations" / f"{s.slug}.jsonl", explain_source(a, tokens, vocab))
-        source_meta.append({
-            "slug": s.slug, "kind": s.kind, "layer": s.layer, "hook_point": s.hook_point, "width": s.width,
-            "architecture": s.architecture, "weights_path": s.weights_path, "metrics": s.metrics,
-            "features": f"features/{s.slug}.npz", "explanations": f"explanations/{s.slug}.jsonl",
-        })
+    source_meta = write_source_files(tmp, sources, arrays, tokens, vocab)
     cfg = model.cfg
     meta = {
         "name": out.name, "seed": seed, "created_by": "import_model",

@@ -8,7 +8,6 @@ format, which `SAE.load_from_disk` reads back as an inference `TopKSAE`.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 

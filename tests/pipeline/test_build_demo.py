@@ -1,0 +1,61 @@
+"""build_demo end to end on a small slice of the corpus, so the committed pack stays rebuildable."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from pipeline import pack as packio
+from pipeline.build_demo import DemoSettings, build_demo
+
+pytestmark = pytest.mark.slow
+
+SMALL = DemoSettings(vocab_size=600, train_tokens=30_000, sae_tokens=20_000, sae_epochs=1.0, mlp_sae_width=64,
+                     mlp_sae_k=8, res_sae_width=64, res_sae_k=4, eval_tokens=4_000, max_documents=200)
+
+
+@pytest.fixture(scope="module")
+def small_pack(tmp_path_factory):
+    out = tmp_path_factory.mktemp("build") / "small"
+    meta = build_demo(out, seed=0, settings=SMALL, progress=False)
+    return out, meta
+
+
+def test_it_writes_a_complete_pack_with_measured_figures(small_pack) -> None:
+    out, meta = small_pack
+    stored = json.loads((out / "pack.json").read_text())
+    assert stored["model"]["validation_loss"] > 0
+    kinds = {s["slug"]: s["kind"] for s in stored["sources"]}
+    assert kinds == {"1-mlp": "neurons", "1-mlp-sae": "sae", "1-res-sae": "sae"}
+    for s in stored["sources"]:
+        if s["kind"] == "sae":
+            assert 0 < s["metrics"]["fvu"] < 1.5 and s["metrics"]["l0"] > 0
+            assert (out / s["weights_path"] / "cfg.json").is_file()
+            assert (out / s["weights_path"] / "sae_weights.safetensors").is_file()
+    assert "Validation loss" in (out / "README.md").read_text()
+    assert not out.with_name("small.building").exists()
+
+
+def test_every_source_has_records_and_baselines_for_live_features(small_pack) -> None:
+    out, _ = small_pack
+    meta = packio.read_pack(out)
+    for source in meta.sources:
+        arrays = packio.load_features(out, source.slug)
+        live = np.flatnonzero(arrays["max_activation"] > 0)
+        assert len(live) > 0
+        assert set(np.unique(arrays["rec_feature"][arrays["rec_kind"] == 0])) >= set(live[:5].tolist())
+        explained = {e["index"] for e in packio.load_explanations(out, source.slug)}
+        assert set(live.tolist()) <= explained
+
+
+@pytest.mark.django_db
+def test_the_built_pack_imports(small_pack) -> None:
+    from game.importer import import_pack
+    from game.models import ActivationRecord, Source
+
+    out, _ = small_pack
+    report = import_pack(out, score_baselines=False)
+    assert sorted(report.sources) == ["1-mlp", "1-mlp-sae", "1-res-sae"]
+    assert Source.objects.count() == 3 and ActivationRecord.objects.count() == report.records_written > 0
