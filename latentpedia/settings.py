@@ -126,7 +126,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("CHANNEL_PREFIX", "latentpedia")},
+            # redis-py 8 times sockets out after 5 s, exactly channels-redis's 5 s blocking pop:
+            # an idle websocket's receive loop would die with TimeoutError. Give it room.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "prefix": env_str("CHANNEL_PREFIX", "latentpedia"),
+            },
         }
     }
     CACHES = {
