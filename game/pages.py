@@ -106,4 +106,7 @@ def _points_html() -> str:
         return ""
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark", {"html": False}).enable("table").render(POINTS_FILE.read_text(encoding="utf-8"))
+    text = POINTS_FILE.read_text(encoding="utf-8")
+    # The maintainers' note on the first line is an HTML comment, which html=False would show.
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("<!--"))
+    return MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
