@@ -24,5 +24,14 @@ def score_recorded(explanation_id: int) -> dict[str, Any] | None:
         "score": explanation.score_value,
         "score_method": explanation.score_method or None,
         "beat_best": points.beats_best(explanation.score_value, best),
+        # A failure's reason (its first line), so the author sees why, never a number.
+        "error": _failure_reason(explanation),
         "previous_best": best,
     }
+
+
+def _failure_reason(explanation: Explanation) -> str | None:
+    if explanation.status != Explanation.Status.FAILED:
+        return None
+    error = explanation.scores.filter(status="failed").order_by("-finished").values_list("error", flat=True).first()
+    return (error or "").splitlines()[0][:300] if error else None

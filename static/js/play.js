@@ -309,7 +309,7 @@
     if (msg.status === "failed" || typeof msg.score !== "number") {
       box.className = "notice notice-bad";
       live.textContent = msg.status === "failed"
-        ? "Scoring failed" + (msg.error ? ": " + msg.error : "") + ". It will be retried; your explanation is saved."
+        ? "Scoring failed" + (msg.error ? ": " + msg.error : "") + ". Your explanation is saved; a moderator can retry the scoring."
         : "Scoring finished without a number (the examples gave nothing to compare).";
     } else {
       box.className = "notice notice-good";

@@ -47,7 +47,7 @@ def test_the_author_hears_their_score_and_whether_it_beat_the_best() -> None:
     message = run(scenario())
     assert message == {
         "type": "score", "explanation_id": mine.pk, "status": "scored", "score": 0.7,
-        "score_method": "offline-simulation", "beat_best": True, "previous_best": 0.4,
+        "score_method": "offline-simulation", "beat_best": True, "previous_best": 0.4, "error": None,
     }
 
 

@@ -15,6 +15,7 @@ from tests.tiny_pack import write_tiny_pack
 pytestmark = pytest.mark.django_db
 
 SEEN: list = []
+PAYLOADS: list = []
 
 
 class _Fixed:
@@ -53,7 +54,7 @@ def feature(tmp_path):
 @pytest.fixture
 def announced(monkeypatch):
     calls: list[int] = []
-    monkeypatch.setattr("game.events.announce_score", lambda payload: calls.append(payload["explanation_id"]))
+    monkeypatch.setattr("game.events.announce_score", lambda payload: (calls.append(payload["explanation_id"]), PAYLOADS.append(payload)))
     return calls
 
 
@@ -108,6 +109,7 @@ def test_a_permanent_failure_is_visible_and_never_a_number(
     assert score.status == "failed" and score.value is None and "malformed JSON" in score.error
     assert e.status == "failed" and e.score_value is None
     assert announced == [e.pk]
+    assert PAYLOADS[-1]["score"] is None and "malformed JSON" in PAYLOADS[-1]["error"]
 
 
 def test_transient_failures_retry_then_fail_with_the_reason(feature, settings) -> None:
