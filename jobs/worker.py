@@ -37,7 +37,7 @@ class _LeaseKeeper(threading.Thread):
             while not self.stop_event.wait(interval):
                 queue.renew_lease(self.job, self.worker_id)
         finally:
-            close_old_connections()
+            connection.close()  # this thread's own connection; it ends with the job
 
 
 def run_one(job: Job, worker_id: str) -> str:
