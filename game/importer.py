@@ -299,18 +299,10 @@ def _queue_unscored(feature_ids) -> int:
 
 
 def _ensure_campaign(model: LanguageModel, slug: str, report: ImportReport) -> None:
-    """A campaign over all of the model's features, made active when no other campaign is."""
-    with transaction.atomic():
-        camp, created = Campaign.objects.get_or_create(
-            slug=slug, defaults={"name": f"{model.name}: all features", "description": f"Every feature of {model.slug}."}
-        )
-        if created and not Campaign.objects.filter(active=True).exists():
-            camp.active = True
-            camp.save(update_fields=["active"])
-        through = Campaign.features.through
-        have = set(through.objects.filter(campaign=camp).values_list("feature_id", flat=True))
-        # Dead features (never fire on the corpus) have no clues to play.
-        live = Feature.objects.filter(source__model=model, max_activation__gt=0)
-        ids = [fid for fid in live.values_list("id", flat=True) if fid not in have]
-        for lo, hi in _chunks(len(ids)):
-            through.objects.bulk_create([through(campaign_id=camp.pk, feature_id=f) for f in ids[lo:hi]])
+    """A campaign over all of the model's live features, made active when no other campaign is."""
+    from game.services.campaigns import campaign_activate, campaign_create
+
+    campaign_create(slug=slug, name=f"{model.name}: all features", model=model.slug,
+                    description=f"Every feature of {model.slug} that fires.")
+    if not Campaign.objects.filter(active=True).exists():
+        campaign_activate(slug=slug)
