@@ -125,6 +125,7 @@ def api_view(
     return decorate
 
 
+@csrf_exempt  # an unknown route is a 404 whatever the method; CSRF would answer 403 in HTML
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     return error(f"No API route {request.path}; see /api/openapi.json.", 404)
 

@@ -23,5 +23,5 @@ urlpatterns = [
     path("export/<slug:model>/<slug:source>.jsonl.gz", api.export_source, name="api-export"),
     path("openapi.json", api.openapi, name="api-openapi"),
     # Last: any other /api/ path answers JSON, never an HTML 404 page.
-    re_path(r"^.*$", api.not_found, name="api-not-found"),
+    re_path(r"^[\s\S]*$", api.not_found, name="api-not-found"),  # newlines too
 ]

@@ -80,6 +80,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "latentpedia.urls"
+CSRF_FAILURE_VIEW = "latentpedia.errors.csrf_failure"
 
 TEMPLATES = [
     {

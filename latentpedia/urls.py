@@ -9,3 +9,5 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("game.urls")),
 ]
+
+handler500 = "latentpedia.errors.server_error"

@@ -1,0 +1,51 @@
+"""Generated requests from /api/openapi.json (schemathesis) never get a server error, for an
+anonymous caller and for a player with an API token, and every error answer is JSON."""
+
+from __future__ import annotations
+
+import pytest
+
+schemathesis = pytest.importorskip("schemathesis", reason="pip install schemathesis to fuzz the API")
+
+from hypothesis import HealthCheck, settings as hsettings  # noqa: E402
+
+from game.openapi import openapi_document  # noqa: E402
+from latentpedia.wsgi import application  # noqa: E402
+
+schema = schemathesis.openapi.from_dict(openapi_document())
+schema.app = application  # in-process WSGI calls: the test database, no server to start
+
+
+@pytest.fixture
+def fuzz_data(tmp_path, settings):
+    from game.importer import import_pack
+    from tests.tiny_pack import write_tiny_pack
+
+    settings.RATE_LIMITS = {k: (10_000, 60) for k in ("submit:user", "submit:ip", "vote:user", "vote:ip",
+                                                      "search:user", "search:ip", "export:user", "export:ip")}
+    settings.INFERENCE_RATE_LIMIT = (10_000, 60)
+    import_pack(write_tiny_pack(tmp_path / "p"), campaign="fuzz", score_baselines=False)
+
+
+@pytest.fixture
+def token(db):
+    from accounts.tokens import api_token_create
+    from tests.factories import make_user
+
+    return api_token_create(user=make_user(), name="fuzz")[1]
+
+
+def _check(response) -> None:
+    assert response.status_code < 500, f"{response.status_code}: {response.text[:300]}"
+    if response.status_code >= 400:
+        content_type = (response.headers.get("content-type") or [""])[0]
+        assert content_type.startswith("application/json"), (response.request.method, response.request.url, response.text[:200])
+        assert "error" in response.json()
+
+
+@pytest.mark.django_db(transaction=True)
+@schema.parametrize()
+@hsettings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+def test_generated_requests_get_no_server_error(case, fuzz_data, token) -> None:
+    for headers in ({}, {"Authorization": f"Bearer {token}"}):
+        _check(case.call(headers=headers))
