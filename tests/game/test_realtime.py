@@ -15,6 +15,18 @@ pytestmark = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _close_worker_thread_connections():
+    yield
+    # The consumer's queries ran in asgiref's worker thread: close its connections there,
+    # or PostgreSQL cannot drop the test database at the end of the run.
+    import asyncio
+
+    from django.db import connections
+
+    asyncio.run(sync_to_async(connections.close_all)())
+
+
 async def connect_as(user=None) -> WebsocketCommunicator:
     communicator = WebsocketCommunicator(GameConsumer.as_asgi(), "/ws/game/")
     if user is not None:
