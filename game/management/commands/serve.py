@@ -2,6 +2,9 @@
 process, for the embedded default, where the in-memory channel layer cannot cross processes.
 At scale run daphne and `manage.py run_worker` processes separately, with Redis between them."""
 
+import logging
+import os
+
 from daphne.management.commands.runserver import Command as RunserverCommand
 from daphne.server import twisted_loop
 
@@ -16,8 +19,15 @@ class Command(RunserverCommand):
         parser.add_argument("--no-worker", action="store_true", help="Do not run jobs in this process.")
 
     def inner_run(self, *args, **options) -> None:
-        if not options.get("no_worker"):
-            import jobs.handlers  # noqa: F401 - registers every handler
+        if options.get("no_worker"):
+            super().inner_run(*args, **options)
+            return
+        import jobs.handlers  # noqa: F401 - registers every handler
 
-            twisted_loop.call_soon(lambda: twisted_loop.create_task(work_in_event_loop()))
+        twisted_loop.call_soon(lambda: twisted_loop.create_task(work_in_event_loop()))
         super().inner_run(*args, **options)
+        # The server stopped (SIGTERM / Ctrl-C). A job still running in a worker thread would
+        # keep the process alive, or fail half-way through interpreter shutdown; instead it is
+        # abandoned: its lease runs out and the next worker runs it again, exactly once.
+        logging.shutdown()
+        os._exit(0)
