@@ -15,9 +15,7 @@ import torch
 
 from .corpus import build_corpus
 from .features import SourceSpec, extract_features
-from .pack import write_pack_json
-from .readme import write_readme
-from .source_files import write_source_files
+from .source_files import publish_pack, write_source_files
 from .tokenizer import display_strings, encode_stream, save_vocab, train_tokenizer
 from .train_model import demo_config, save_model, train_model
 from .train_sae import collect_activations, evaluate_sae, save_sae, train_topk_sae
@@ -110,11 +108,5 @@ def build_demo(out: Path, seed: int = 0, settings: DemoSettings = DemoSettings()
         "window": 64,
         "quantile_bins": 10,
         "sources": source_meta,
-        "build_seconds": 0,
     }
-    meta["build_seconds"] = round(time.time() - t0, 1)
-    write_pack_json(tmp, meta)
-    write_readme(tmp, meta)
-    shutil.rmtree(out, ignore_errors=True)
-    tmp.rename(out)
-    return meta
+    return publish_pack(tmp, out, meta, t0)

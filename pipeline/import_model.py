@@ -29,9 +29,7 @@ import numpy as np
 import torch
 
 from .features import SourceSpec, extract_features
-from .pack import write_pack_json
-from .readme import write_readme
-from .source_files import write_source_files
+from .source_files import publish_pack, write_source_files
 from .records import RecordConfig
 
 
@@ -211,9 +209,4 @@ def import_model(
         "quantile_bins": 10,
         "sources": source_meta,
     }
-    meta["build_seconds"] = round(time.time() - t0, 1)
-    write_pack_json(tmp, meta)
-    write_readme(tmp, meta)
-    shutil.rmtree(out, ignore_errors=True)
-    tmp.rename(out)
-    return meta
+    return publish_pack(tmp, out, meta, t0)

@@ -39,3 +39,20 @@ def write_source_files(
             "description": describe_source(s),
         })
     return entries
+
+
+def publish_pack(building: Path, out: Path, meta: dict[str, Any], started: float) -> dict[str, Any]:
+    """Write pack.json and README.md into the directory being built, then swap it in for `out`,
+    so a reader never sees a half-written pack."""
+    import shutil
+    import time
+
+    from .pack import write_pack_json
+    from .readme import write_readme
+
+    meta["build_seconds"] = round(time.time() - started, 1)
+    write_pack_json(building, meta)
+    write_readme(building, meta)
+    shutil.rmtree(out, ignore_errors=True)
+    building.rename(out)
+    return meta
