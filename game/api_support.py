@@ -43,7 +43,21 @@ def json_body(request: HttpRequest) -> dict[str, Any]:
         raise BadRequest("The request body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise BadRequest("The request body must be a JSON object.")
+    _refuse_nul(data)
     return data
+
+
+def _refuse_nul(value: Any, field: str | None = None) -> None:
+    """NUL characters have no meaning in any field, and PostgreSQL text cannot store them."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise BadRequest("The text contains a NUL character (\\u0000), which is not allowed.", field=field)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(item, field=str(key))
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_nul(item, field=field)
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -96,6 +110,8 @@ def api_view(
                 failure = _authenticate(request)
                 if failure is not None:
                     return failure
+                for name, values in request.GET.lists():
+                    _refuse_nul(values, field=name)
                 needs_login = login.get(request.method, False) if isinstance(login, dict) else login
                 if needs_login and not request.user.is_authenticated:
                     return error("Log in to do this.", 401)

@@ -10,7 +10,7 @@ STOP_WORDS = frozenset(
     "a an the of in on at to for and or with about word words token tokens mention mentions "
     "related relating refers referring reference references".split()
 )
-_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _NON_WORD = re.compile(r"[^\w\s]+")
 
 

@@ -45,7 +45,8 @@ def _check(response) -> None:
 
 @pytest.mark.django_db(transaction=True)
 @schema.parametrize()
-@hsettings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+# Derandomized: the same requests every run, so CI is repeatable; raise max_examples to hunt.
+@hsettings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_generated_requests_get_no_server_error(case, fuzz_data, token) -> None:
     for headers in ({}, {"Authorization": f"Bearer {token}"}):
         _check(case.call(headers=headers))

@@ -100,3 +100,20 @@ def test_a_server_error_answers_json_500(monkeypatch) -> None:
     response = Client().get("/api/leaderboard?period=all")
     assert response.status_code == 500
     assert "error" in response.json()
+
+
+def test_a_nul_character_in_a_query_or_body_is_a_clear_400(client) -> None:
+    response = client.get("/api/search/explanations", {"q": "cat\x00dog"})
+    assert response.status_code == 400 and response.json()["field"] == "q"
+    assert "NUL" in response.json()["error"]
+
+
+def test_a_nul_character_in_an_explanation_is_refused_and_nothing_is_saved() -> None:
+    from game.models import Explanation
+    from tests.game.api_helpers import logged_in
+
+    feature = make_feature()
+    response = post_json(logged_in(make_user()), "/api/explanations", {
+        "model": feature.source.model.slug, "source": feature.source.slug, "index": feature.index, "text": "cat\x00dog"})
+    assert response.status_code == 400 and response.json()["field"] == "text"
+    assert not Explanation.objects.filter(feature=feature).exists()
