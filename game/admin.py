@@ -8,7 +8,6 @@ from game.models import ActivationRecord, Campaign, Explanation, Feature, Langua
 class LanguageModelAdmin(admin.ModelAdmin):
     list_display = ("slug", "name", "n_layers", "d_model", "d_vocab", "tl_name", "created")
     search_fields = ("slug", "name")
-    exclude = ("vocab",)
 
 
 @admin.register(Source)

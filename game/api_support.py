@@ -71,7 +71,7 @@ def _csrf_failure(request: HttpRequest) -> HttpResponse | None:
     return check.process_view(request, None, (), {})
 
 
-def _authenticate(request: HttpRequest) -> HttpResponse | None:
+def _authenticate(request: HttpRequest, *, csrf: bool = True) -> HttpResponse | None:
     """Bearer token replaces the session user; returns an error response or None."""
     header = request.META.get("HTTP_AUTHORIZATION", "")
     request.api_token_auth = False
@@ -85,7 +85,7 @@ def _authenticate(request: HttpRequest) -> HttpResponse | None:
         request.user = user
         request.api_token_auth = True
         return None
-    if request.method not in SAFE_METHODS:
+    if csrf and request.method not in SAFE_METHODS:
         failure = _csrf_failure(request)
         if failure is not None:
             return error("CSRF check failed: send the csrftoken cookie's value in X-CSRFToken.", 403)
@@ -93,10 +93,11 @@ def _authenticate(request: HttpRequest) -> HttpResponse | None:
 
 
 def api_view(
-    *methods: str, login: bool = False, rate: tuple[str, ...] = ()
+    *methods: str, login: bool = False, rate: tuple[str, ...] = (), csrf: bool = True
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Decorate an API view: allowed methods, auth (`login=True`: 401 when anonymous, or a
-    dict of method -> bool), rate-limit scopes (`"vote"` checks `vote:user` and `vote:ip`)."""
+    dict of method -> bool), rate-limit scopes (`"vote"` checks `vote:user` and `vote:ip`).
+    `csrf=False` only for views that change nothing, so scripts may POST without a token."""
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @csrf_exempt  # checked in _authenticate, only where a session is used
@@ -107,7 +108,7 @@ def api_view(
                     response = error(f"Method {request.method} is not allowed here; use {', '.join(methods)}.", 405)
                     response["Allow"] = ", ".join(methods)
                     return response
-                failure = _authenticate(request)
+                failure = _authenticate(request, csrf=csrf)
                 if failure is not None:
                     return failure
                 for name, values in request.GET.lists():

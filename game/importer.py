@@ -89,7 +89,6 @@ def import_pack(
     vocab = [display_safe(t) for t in json.loads((pack_dir / "vocab.json").read_text())]
     corpus = np.load(pack_dir / "corpus_tokens.npy", mmap_mode="r")
     m = meta["model"]
-    vocab_fp = _digest(pack_dir / "vocab.json")
     with transaction.atomic():
         model, _ = LanguageModel.objects.update_or_create(
             slug=m["slug"],
@@ -101,21 +100,20 @@ def import_pack(
                 n_ctx=m.get("n_ctx", 1024),
                 tl_name=m.get("tl_name", ""),
                 pack_path=str(pack_dir),
-                vocab=vocab,
-                metadata={**{k: v for k, v in m.items() if k not in {"slug", "name"}},
-                          "corpus": meta.get("corpus", {}), "vocab_fingerprint": vocab_fp},
+                metadata={**{k: v for k, v in m.items() if k not in {"slug", "name"}}, "corpus": meta.get("corpus", {})},
             ),
         )
+        model.set_vocab(vocab)
     report = ImportReport(model=model.slug)
     for spec in meta["sources"]:
-        _import_source(pack_dir, model, spec, corpus, report, progress)
+        _import_source(pack_dir, model, spec, corpus, vocab, report, progress)
         _import_explanations(pack_dir, model, spec, report, score_baselines)
     if campaign:
         _ensure_campaign(model, campaign, report)
     return report
 
 
-def _import_source(pack_dir, model, spec, corpus, report: ImportReport, progress: Progress) -> None:
+def _import_source(pack_dir, model, spec, corpus, vocab: list[str], report: ImportReport, progress: Progress) -> None:
     features_path = pack_dir / spec["features"]
     digest = _digest(features_path, pack_dir / "corpus_tokens.npy")
     with transaction.atomic():
@@ -137,7 +135,7 @@ def _import_source(pack_dir, model, spec, corpus, report: ImportReport, progress
             report.sources_unchanged.append(source.slug)
             return
         arrays = dict(np.load(features_path))
-        ids = _upsert_features(source, arrays, vocab=model.vocab, report=report, progress=progress)
+        ids = _upsert_features(source, arrays, vocab=vocab, report=report, progress=progress)
         _replace_records(source, arrays, corpus, ids, report=report, progress=progress)
         source.metrics = {**spec.get("metrics", {}), "pack_digest": digest}
         source.save(update_fields=["metrics"])

@@ -6,6 +6,8 @@ enforces them for every process, not only for code paths that remember to check.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from functools import lru_cache
 
 import numpy as np
@@ -23,8 +25,6 @@ class LanguageModel(models.Model):
     n_ctx = models.PositiveIntegerField(default=1024)
     tl_name = models.CharField("TransformerLens name", max_length=200, blank=True)
     pack_path = models.CharField(max_length=500, blank=True, help_text="Directory of the pack it came from.")
-    # Token strings by id: records store token ids and are decoded through this.
-    vocab = models.JSONField(default=list, editable=False)
     metadata = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
@@ -36,14 +36,38 @@ class LanguageModel(models.Model):
         return [vocab[i] if 0 <= i < len(vocab) else "<?>" for i in token_ids]
 
     @property
+    def vocab(self) -> list[str]:
+        return list(_vocab_for(self.pk, self.vocab_fingerprint))
+
+    @property
     def vocab_fingerprint(self) -> str:
-        return str(self.metadata.get("vocab_fingerprint", len(self.vocab)))
+        return str(self.metadata.get("vocab_fingerprint", ""))
+
+    def set_vocab(self, tokens: list[str]) -> None:
+        """Store the token strings (in their own table: a GPT-2 vocabulary is ~500 KB, which
+        every query joining a model would otherwise load) and fingerprint them."""
+        fingerprint = hashlib.sha256(json.dumps(tokens).encode()).hexdigest()[:16]
+        Vocabulary.objects.update_or_create(model=self, defaults={"tokens": tokens})
+        if self.metadata.get("vocab_fingerprint") != fingerprint:
+            self.metadata = {**self.metadata, "vocab_fingerprint": fingerprint}
+            self.save(update_fields=["metadata"])
+
+
+class Vocabulary(models.Model):
+    """Token strings by id for one model: records store token ids and are decoded through this."""
+
+    model = models.OneToOneField(LanguageModel, primary_key=True, on_delete=models.CASCADE, related_name="vocabulary")
+    tokens = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name_plural = "vocabularies"
 
 
 @lru_cache(maxsize=8)
 def _vocab_for(model_pk: int, fingerprint: str) -> tuple[str, ...]:
     # Keyed by fingerprint so a re-imported vocabulary is never served stale.
-    return tuple(LanguageModel.objects.values_list("vocab", flat=True).get(pk=model_pk))
+    tokens = Vocabulary.objects.filter(model_id=model_pk).values_list("tokens", flat=True).first()
+    return tuple(tokens or ())
 
 
 class Source(models.Model):

@@ -8,54 +8,29 @@ Abuse is held back by the per-IP rate limit instead.
 
 from __future__ import annotations
 
-import json
-import logging
 from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Case, F, IntegerField, Q, When
-from django.http import HttpRequest, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from game.api_support import BadRequest, api_view, json_body
 from game.models import Explanation, LanguageModel, Source
 from inference_client.client import get_inference
 from inference_client.errors import InferenceError
-from game.services.ratelimit import rate_limit_hit
 from inference_client.validation import activation_request, search_request
 
-log = logging.getLogger(__name__)
 
+def _inference_view(handler: Callable[[Any], dict[str, Any]]) -> Callable[[HttpRequest], HttpResponse]:
+    """POST only, rate-limited (its own budget: see `game.services.ratelimit`), JSON in and out,
+    with the JSON errors every API view gives."""
 
-def _error(message: str, status: int, field: str | None = None) -> JsonResponse:
-    return JsonResponse({"error": message, **({"field": field} if field else {})}, status=status)
-
-
-def _inference_view(handler: Callable[[Any], dict[str, Any]]) -> Callable[[HttpRequest], JsonResponse]:
-    """POST only, rate-limited per IP, JSON body in, JSON out; every failure as a JSON error."""
-
-    @csrf_exempt  # see the module docstring
-    def view(request: HttpRequest) -> JsonResponse:
-        if request.method != "POST":
-            response = _error(f"Method {request.method} is not allowed here; use POST.", 405)
-            response["Allow"] = "POST"
-            return response
-        # REMOTE_ADDR only: X-Forwarded-For is trusted only behind a proxy that sets it.
-        wait = rate_limit_hit("inference:ip", request.META.get("REMOTE_ADDR") or "unknown")
-        if wait:
-            response = _error(f"Too many requests; try again in {wait} seconds.", 429)
-            response["Retry-After"] = str(wait)
-            return response
+    @api_view("POST", rate=("inference",), csrf=False)  # csrf: see the module docstring
+    def view(request: HttpRequest) -> HttpResponse:
         try:
-            try:
-                body = json.loads(request.body or b"null")
-            except (ValueError, UnicodeDecodeError):
-                raise InferenceError("The request body is not valid JSON.") from None
-            return JsonResponse(handler(body))
+            return JsonResponse(handler(json_body(request)))
         except InferenceError as exc:
-            return _error(exc.message, exc.status, exc.field)
-        except Exception:
-            log.exception("inference API error on %s", request.path)
-            return _error("Something went wrong on our side; please try again.", 500)
+            raise BadRequest(exc.message, field=exc.field, status=exc.status) from None
 
     view.__name__ = handler.__name__
     return view

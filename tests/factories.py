@@ -40,10 +40,11 @@ def _hashed(password: str) -> str:
 
 def make_model(*, slug: str | None = None, vocab: list[str] | None = None) -> LanguageModel:
     n = next(_seq)
-    return LanguageModel.objects.create(
+    model = LanguageModel.objects.create(
         slug=slug or f"model-{n}", name=f"Model {n}", n_layers=1, d_model=16, d_vocab=len(vocab or VOCAB),
-        vocab=list(vocab or VOCAB),
     )
+    model.set_vocab(list(vocab or VOCAB))
+    return model
 
 
 def make_source(*, model: LanguageModel | None = None, slug: str | None = None, kind: str = "sae",

@@ -144,9 +144,9 @@ def build() -> dict[str, dict]:
     ActivationRecord.objects.bulk_create([_record(hostile, vocab, HOSTILE_TOKENS, values, kind="top", rank=0)])
     Explanation.objects.create(feature=hostile, text=HOSTILE_EXPLANATION, author_model="<b>model</b>",
                                status=Explanation.Status.SCORED, score_value=0.5, score_method="offline-simulation")
-    model.vocab = vocab.words
     model.d_vocab = len(vocab.words)
     model.save()
+    model.set_vocab(vocab.words)
     campaign = Campaign.objects.create(slug="demo", name="Demo features", active=True)
     campaign.features.set([fruit, animals])
     ref = lambda f: {"model": model.slug, "source": source.slug, "index": f.index}  # noqa: E731
