@@ -1,0 +1,162 @@
+"""The human-style validity set: sample features, freeze the split, write worksheets, assemble.
+
+    python bench/validity_set.py extract   # features + scoring records -> bench/data/features.jsonl,
+                                           # the frozen split -> bench/data/split.json, worksheets
+    python bench/validity_set.py assemble  # + bench/data/labels/*.jsonl -> bench/data/human_validity.jsonl
+
+Only numpy and the pack reader are needed (no Django), so the set can be rebuilt anywhere.
+Each assembled item carries its own records in the `score_file` input format, so the set
+survives a rebuilt demo pack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipeline import pack as packio  # noqa: E402
+
+DATA = ROOT / "bench" / "data"
+KIND_TOP, KIND_QUANTILE, KIND_RANDOM = 0, 1, 2
+SOURCES = ("1-mlp", "1-mlp-sae", "1-res-sae")
+PER_SOURCE = 60
+SEED = 7
+# As the game scores: every held-out top record, and as many random ones.
+N_RANDOM = 5
+VARIANTS = ("human", "neighbour", "decoy", "missing", "extra")
+
+
+def _records_of(arrays: dict, f: int) -> dict[str, list[int]]:
+    idx = np.nonzero(arrays["rec_feature"] == f)[0]
+    idx = idx[np.argsort(arrays["rec_rank"][idx], kind="stable")]
+    kinds, held = arrays["rec_kind"][idx], arrays["rec_held_out"][idx]
+    return {
+        "held_out": idx[(kinds == KIND_TOP) & held].tolist(),
+        "clues": idx[(kinds == KIND_TOP) & ~held].tolist(),
+        "quantile": idx[kinds == KIND_QUANTILE].tolist(),
+        "random": idx[kinds == KIND_RANDOM].tolist(),
+    }
+
+
+def _pair(tokens: np.ndarray, arrays: dict, vocab: list[str], r: int) -> dict:
+    return {
+        "tokens": [vocab[int(t)] for t in packio.record_tokens(tokens, arrays, r)],
+        "values": [round(float(v), 4) for v in packio.record_values(arrays, r)],
+    }
+
+
+def _show(rec: dict, max_act: float) -> str:
+    """A record as a writer reads it: tokens at 40% of the max or more in [[...]] with their strength 4-10."""
+    out = []
+    for tok, v in zip(rec["tokens"], rec["values"]):
+        text = tok.replace("\n", "↵")
+        level = int(round(10 * v / max_act)) if max_act > 0 else 0
+        out.append(f"[[{text}]]{level}" if level >= 4 else text)
+    return "".join(out)
+
+
+def extract(pack: Path) -> None:
+    tokens = np.asarray(packio.load_corpus_tokens(pack))
+    vocab = packio.load_vocab(pack)
+    rng = np.random.default_rng(SEED)
+    items, sheets = [], []
+    for slug in SOURCES:
+        arrays = packio.load_features(pack, slug)
+        maxact = arrays["max_activation"]
+        expl = {e["index"]: e["text"] for e in packio.load_explanations(pack, slug)}
+        alive = [f for f in range(len(maxact)) if maxact[f] > 0 and not expl.get(f, "never fires").startswith("never fires")]
+        recs = {f: _records_of(arrays, f) for f in alive}
+        usable = [f for f in alive if len(recs[f]["held_out"]) >= 4 and len(recs[f]["clues"]) >= 8
+                  and int(arrays["neighbour_idx"][f][0]) in recs]
+        chosen = sorted(rng.choice(usable, size=min(PER_SOURCE, len(usable)), replace=False).tolist())
+        for f in chosen:
+            r = recs[f]
+            nb = int(arrays["neighbour_idx"][f][0])
+            item = {
+                "id": f"{slug}/{f}",
+                "source": slug,
+                "index": f,
+                "neighbour": {"index": nb, "cosine": round(float(arrays["neighbour_cos"][f][0]), 4)},
+                "max_activation": round(float(maxact[f]), 4),
+                "records": [_pair(tokens, arrays, vocab, i) for i in r["held_out"]],
+                "random_records": [_pair(tokens, arrays, vocab, i) for i in r["random"][:N_RANDOM]],
+            }
+            items.append(item)
+            show = [_pair(tokens, arrays, vocab, i) for i in r["clues"] + r["held_out"]]
+            show.sort(key=lambda p: -max(p["values"]))
+            mids = r["quantile"][len(r["quantile"]) // 3 :: max(1, len(r["quantile"]) // 4)][:3]
+            nb_show = [_pair(tokens, arrays, vocab, i) for i in recs[nb]["clues"][:8]]
+            lines = [f"## {item['id']}", "", "Top examples:"]
+            lines += [f"- {_show(p, float(maxact[f]))}" for p in show]
+            lines += ["", "Weaker examples:"]
+            lines += [f"- {_show(_pair(tokens, arrays, vocab, i), float(maxact[f]))}" for i in mids]
+            lines += ["", f"Nearest neighbour ({slug}/{nb}), its top examples:"]
+            lines += [f"- {_show(p, float(maxact[nb]))}" for p in nb_show]
+            sheets.append("\n".join(lines) + "\n")
+
+    DATA.mkdir(parents=True, exist_ok=True)
+    with open(DATA / "features.jsonl", "w") as fh:
+        for it in items:
+            fh.write(json.dumps(it, ensure_ascii=False) + "\n")
+    # The split is fixed before any scorer work: a seeded third of the features, per source.
+    test = []
+    for slug in SOURCES:
+        ids = [it["id"] for it in items if it["source"] == slug]
+        perm = np.random.default_rng(SEED + 1).permutation(len(ids))
+        test += sorted(ids[i] for i in perm[: len(ids) // 3])
+    test.sort()
+    digest = hashlib.sha256("\n".join(test).encode()).hexdigest()
+    (DATA / "split.json").write_text(json.dumps({"test": test, "sha256": digest}, indent=1) + "\n")
+    wdir = DATA / "worksheets"
+    wdir.mkdir(exist_ok=True)
+    per = 26
+    for k in range(0, len(sheets), per):
+        (wdir / f"part-{k // per + 1}.md").write_text("\n".join(sheets[k : k + per]))
+    print(f"{len(items)} features, {len(test)} in the test split (sha256 {digest}); worksheets in {wdir}")
+
+
+def assemble() -> None:
+    features = {json.loads(line)["id"]: json.loads(line) for line in open(DATA / "features.jsonl")}
+    split = json.loads((DATA / "split.json").read_text())
+    test = set(split["test"])
+    labels: dict[str, dict] = {}
+    for path in sorted((DATA / "labels").glob("*.jsonl")):
+        for n, line in enumerate(open(path), 1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            missing = [v for v in VARIANTS if not str(row.get(v, "")).strip()]
+            if row.get("id") not in features or missing:
+                raise SystemExit(f"{path.name}:{n}: unknown id or missing {missing}")
+            labels[row["id"]] = row
+    out = []
+    for fid, item in features.items():
+        if fid not in labels:
+            continue
+        out.append({**item, "split": "test" if fid in test else "tune",
+                    "explanations": {v: labels[fid][v].strip() for v in VARIANTS}})
+    with open(DATA / "human_validity.jsonl", "w") as fh:
+        for it in out:
+            fh.write(json.dumps(it, ensure_ascii=False) + "\n")
+    n_test = sum(it["split"] == "test" for it in out)
+    print(f"{len(out)} labelled features ({n_test} test, {len(out) - n_test} tune) -> human_validity.jsonl")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("step", choices=["extract", "assemble"])
+    parser.add_argument("--pack", default=str(ROOT / "packs" / "demo"))
+    args = parser.parse_args()
+    extract(Path(args.pack)) if args.step == "extract" else assemble()
+
+
+if __name__ == "__main__":
+    main()
