@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from game import jobs
+from game.junk import junk_reason
 from game.models import DailyCounter, Explanation, Feature
 from game.services.counters import counter_take, counter_used
 from game.services.errors import ServiceError
@@ -47,6 +48,9 @@ def explanation_check_text(*, feature: Feature, text: str) -> str:
         raise ServiceError(
             f"The explanation is {len(text)} characters long; the limit is {limit}.", field="text"
         )
+    reason = junk_reason(text)
+    if reason:
+        raise ServiceError(reason, field="text")
     if contains_profanity(text):
         raise ServiceError("The explanation contains a word we do not accept; please rephrase it.", field="text")
     same = feature.explanations.filter(text=text).first()
