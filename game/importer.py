@@ -35,6 +35,7 @@ class ImportReport:
     records_written: int = 0
     sources_unchanged: list[str] = field(default_factory=list)
     explanations_created: int = 0
+    explanations_replaced: int = 0
     scores_queued: int = 0
 
 
@@ -249,24 +250,92 @@ def _import_explanations(pack_dir: Path, model: LanguageModel, spec: dict, repor
         existing = set(
             Explanation.objects.filter(feature_id__in=feature_ids.values()).values_list("feature_id", "text")
         )
-        new = []
+        replaceable = _replaceable_baselines(feature_ids.values())
+        new, replaced = [], []
         for row in wanted:
             fid = feature_ids[row["index"]]
             text = row["text"].strip()[:500]
             if (fid, text) in existing:
                 continue
             existing.add((fid, text))
-            e = Explanation(feature_id=fid, text=text, author_model=row.get("author_model", "baseline"),
+            author_model = row.get("author_model", "baseline")
+            old = _pop_older_version(replaceable.get(fid, []), author_model)
+            if old is not None:
+                old.text, old.author_model = text, author_model
+                replaced.append(old)
+                continue
+            e = Explanation(feature_id=fid, text=text, author_model=author_model,
                             status=Explanation.Status.QUEUED if score_baselines else Explanation.Status.SCORED)
-            from game.text import normalize_explanation
-
-            e.normalized_text = normalize_explanation(text)
             new.append(e)
+        from game.text import normalize_explanation
+
+        for e in new + replaced:
+            e.normalized_text = normalize_explanation(e.text)
+        if replaced:
+            report.scores_queued += _rewrite_baselines(replaced, score_baselines)
         for lo, hi in _chunks(len(new)):
             Explanation.objects.bulk_create(new[lo:hi])
         report.explanations_created += len(new)
+        report.explanations_replaced += len(replaced)
         if score_baselines:
             report.scores_queued += _queue_unscored(feature_ids.values())
+
+
+BASELINE_PREFIX = "baseline-"
+
+
+def _replaceable_baselines(feature_ids) -> dict[int, list[Explanation]]:
+    """Per feature, the model-authored baselines that a newer baseline version may overwrite:
+    no votes, not hidden by a moderator (oldest first). Players' explanations never qualify."""
+    from django.db.models import Exists, OuterRef
+
+    from game.models import Vote
+
+    rows = (
+        Explanation.objects.filter(feature_id__in=list(feature_ids), author__isnull=True,
+                                   author_model__startswith=BASELINE_PREFIX, hidden=False, vote_count=0)
+        .exclude(Exists(Vote.objects.filter(explanation=OuterRef("pk"))))
+        .select_related("feature__source")
+        .order_by("feature_id", "id")
+    )
+    out: dict[int, list[Explanation]] = {}
+    for e in rows:
+        out.setdefault(e.feature_id, []).append(e)
+    return out
+
+
+def _rewrite_baselines(replaced: list[Explanation], score_baselines: bool) -> int:
+    """A newer baseline replaces an older one nobody voted for: the same row gets the new text,
+    loses the old text's scores and is queued for scoring again, behind players' explanations
+    like every baseline. Runs inside the import's transaction. Returns the number queued."""
+    from game.jobs import enqueue_scoring
+
+    score_fields = [f for f in Explanation._meta.concrete_fields if f.name.startswith("score_")]
+    for e in replaced:
+        e.status = Explanation.Status.QUEUED if score_baselines else Explanation.Status.SCORED
+        for f in score_fields:
+            setattr(e, f.attname, f.get_default())
+    for lo, hi in _chunks(len(replaced)):
+        Score.objects.filter(explanation_id__in=[e.pk for e in replaced[lo:hi]]).delete()
+        Explanation.objects.bulk_update(
+            replaced[lo:hi], ["text", "normalized_text", "author_model", "status", *(f.name for f in score_fields)]
+        )
+    if not score_baselines:
+        return 0
+    keys = [f"score:{enqueue_scoring(e).pk}" for e in replaced]
+    for lo, hi in _chunks(len(keys)):
+        Job.objects.filter(dedupe_key__in=keys[lo:hi], status=Job.Status.READY).update(priority=BASELINE_SCORE_PRIORITY)
+    return len(keys)
+
+
+def _pop_older_version(candidates: list[Explanation], author_model: str) -> Explanation | None:
+    """The first candidate from another baseline version than `author_model` (removed from the list)."""
+    if not author_model.startswith(BASELINE_PREFIX):
+        return None
+    for i, e in enumerate(candidates):
+        if e.author_model != author_model:
+            return candidates.pop(i)
+    return None
 
 
 def _queue_unscored(feature_ids) -> int:
