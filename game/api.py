@@ -15,6 +15,8 @@ from game import selectors
 from game.api_support import BadRequest, api_view, error, json_body, not_found  # noqa: F401 (not_found: urls)
 from game.models import Explanation
 from game.puzzles import Player, puzzle_payload
+from game.scoring_keys import ScoringKey
+from game.services.rescoring import standing_notice
 from game.services import explanations as explanation_service
 from game.services import points, puzzles, votes
 
@@ -124,7 +126,8 @@ def _explanation(explanation_id: int) -> Explanation:
 @api_view("GET")
 def explanation_detail(request: HttpRequest, explanation_id: int) -> JsonResponse:
     e = _explanation(explanation_id)
-    score = e.scores.filter(method=e.score_method).first() if e.score_method else e.scores.order_by("-created").first()
+    shown = ScoringKey.of_explanation(e)
+    score = e.scores.filter(**shown.score_filter()).first() if shown else e.scores.order_by("-created").first()
     feature = e.feature
     return JsonResponse(
         {
@@ -136,12 +139,25 @@ def explanation_detail(request: HttpRequest, explanation_id: int) -> JsonRespons
             "score": e.score_value,
             "score_method": e.score_method or (score.method if score else None),
             "score_status": score.status if score else None,
-            "score_details": score.details if score else {},
+            "score_stderr": score.stderr if score else None,
+            "score_version": score.version if score else None,
+            "pack_version": score.pack_version if score else None,
+            "score_details": selectors.public_score_details(score.details, in_play=feature.in_play) if score else {},
+            "best_verdict": _verdict_payload(e),
             "votes": e.vote_count,
             "created": e.created.isoformat(),
             "feature": {"model": feature.source.model.slug, "source": feature.source.slug, "index": feature.index},
         }
     )
+
+
+def _verdict_payload(e: Explanation) -> dict[str, Any] | None:
+    """Whether this score stands as a new best against the feature's best now, and why."""
+    if e.score_value is None:
+        return None
+    v = points.judge_new_best(e, points.best_rival(e))
+    return {"beat": v.beat, "previous_best": v.previous_best, "difference": v.difference, "noise": v.noise,
+            "message": v.message}
 
 
 @api_view("POST", "DELETE", login=True, rate=("vote",))
@@ -196,6 +212,7 @@ def me_payload(user) -> dict[str, Any]:
         "drafts": Explanation.objects.filter(author=user, status=Explanation.Status.DRAFT).count(),
         "preferences": profile_for(user).preferences(),
         "has_voted": votes.has_voted(user=user),
+        "scoring_notice": standing_notice(),
     }
 
 

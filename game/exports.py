@@ -15,24 +15,33 @@ from game.models import ActivationRecord, Explanation, Feature, Score, Source
 BATCH = 200
 
 
-def _feature_line(feature: Feature, source: Source) -> dict[str, Any]:
+def _feature_line(feature: Feature, source: Source, *, in_play: bool) -> dict[str, Any]:
     model = source.model
+    records = feature.records.all()
+    if in_play:
+        # The records its scores are computed on stay unpublished while it is played.
+        records = [r for r in records if not r.held_out and r.kind != ActivationRecord.Kind.RANDOM]
     return {
         "model": model.slug,
         "source": source.slug,
         "index": feature.index,
         "max_activation": feature.max_activation,
         "frac_nonzero": feature.frac_nonzero,
+        "in_play": in_play,
+        "pack_version": source.pack_version or None,
+        "scoring_records": "withheld while the feature is in play" if in_play else "included (held_out and random)",
         "activations": [
             {"tokens": r.tokens(model), "values": r.values(), "max_value": r.max_value, "kind": r.kind,
              "quantile_bin": r.quantile_bin, "duplicates": r.duplicates, "held_out": r.held_out}
-            for r in feature.records.all()
+            for r in records
         ],
         "explanations": [
             {"id": e.pk, "text": e.text, "author": e.author_name, "author_kind": e.author_kind, "status": e.status,
-             "score": e.score_value, "score_method": e.score_method or None, "votes": e.vote_count,
-             "created": e.created.isoformat(),
-             "scores": [{"method": s.method, "status": s.status, "value": s.value} for s in e.scores.all()]}
+             "score": e.score_value, "score_stderr": e.score_stderr, "score_method": e.score_method or None,
+             "score_version": e.score_version or None, "pack_version": e.score_pack_version or None,
+             "votes": e.vote_count, "created": e.created.isoformat(),
+             "scores": [{"method": s.method, "version": s.version, "pack_version": s.pack_version or None,
+                         "status": s.status, "value": s.value, "stderr": s.stderr} for s in e.scores.all()]}
             for e in feature.explanations.all()
         ],
         "logits": {"promoted": feature.logits_promoted, "suppressed": feature.logits_suppressed},
@@ -43,6 +52,7 @@ def export_lines(source: Source) -> Iterator[dict[str, Any]]:
     """One dict per feature. Hidden (moderated) explanations are left out; drafts are in,
     with their status, so nothing a player wrote is missing."""
     ids = list(Feature.objects.filter(source=source).order_by("index").values_list("id", flat=True))
+    in_play = set(Feature.objects.in_play().filter(source=source).values_list("id", flat=True))
     explanations = Explanation.objects.filter(hidden=False).select_related("author").prefetch_related(
         Prefetch("scores", queryset=Score.objects.order_by("method"))
     ).order_by("created")
@@ -52,7 +62,7 @@ def export_lines(source: Source) -> Iterator[dict[str, Any]]:
             Prefetch("explanations", queryset=explanations),
         )
         for feature in batch:
-            yield _feature_line(feature, source)
+            yield _feature_line(feature, source, in_play=feature.pk in in_play)
 
 
 def export_gzip_chunks(source: Source) -> Iterator[bytes]:

@@ -111,6 +111,11 @@ def import_pack(
         _import_explanations(pack_dir, model, spec, report, score_baselines)
     if campaign:
         _ensure_campaign(model, campaign, report)
+    if score_baselines and set(report.sources_unchanged) != set(report.sources):
+        # New records: players' explanations in play are rescored on them too.
+        from game.services.rescoring import rescore_in_play
+
+        report.scores_queued += rescore_in_play()
     return report
 
 
@@ -139,7 +144,9 @@ def _import_source(pack_dir, model, spec, corpus, vocab: list[str], report: Impo
         ids = _upsert_features(source, arrays, vocab=vocab, report=report, progress=progress)
         _replace_records(source, arrays, corpus, ids, report=report, progress=progress)
         source.metrics = {**spec.get("metrics", {}), "pack_digest": digest}
-        source.save(update_fields=["metrics"])
+        # New records mean scores are redone: the pack version is part of every score's key.
+        source.pack_version = digest
+        source.save(update_fields=["metrics", "pack_version"])
 
 
 def _token_list(ids_row, vals_row, vocab) -> list[list]:
@@ -237,8 +244,9 @@ def _import_explanations(pack_dir: Path, model: LanguageModel, spec: dict, repor
     if not rel or not (pack_dir / rel).is_file():
         return
     # Only features that fire get a baseline: a dead feature has nothing to explain.
+    source = Source.objects.get(model=model, slug=spec["slug"])
     feature_ids = dict(
-        Feature.objects.filter(source__model=model, source__slug=spec["slug"], max_activation__gt=0).values_list("index", "id")
+        Feature.objects.filter(source=source, max_activation__gt=0).values_list("index", "id")
     )
     wanted = []
     for line in (pack_dir / rel).read_text().splitlines():
@@ -278,7 +286,7 @@ def _import_explanations(pack_dir: Path, model: LanguageModel, spec: dict, repor
         report.explanations_created += len(new)
         report.explanations_replaced += len(replaced)
         if score_baselines:
-            report.scores_queued += _queue_unscored(feature_ids.values())
+            report.scores_queued += _queue_unscored(source, feature_ids.values())
 
 
 BASELINE_PREFIX = "baseline-"
@@ -338,22 +346,28 @@ def _pop_older_version(candidates: list[Explanation], author_model: str) -> Expl
     return None
 
 
-def _queue_unscored(feature_ids) -> int:
-    """Queue scoring for model-authored explanations that have no score job yet, in bulk."""
+def _queue_unscored(source: Source, feature_ids) -> int:
+    """Queue scoring for model-authored explanations with no score under the current key, in bulk."""
     from django.conf import settings
     from django.utils import timezone
 
     from game.jobs import SCORE_JOB
+    from game.scoring_keys import current_key
 
-    method = settings.SCORING_METHOD
+    key = current_key(source)
     unscored = list(
         Explanation.objects.filter(feature_id__in=list(feature_ids), author__isnull=True)
-        .exclude(scores__method=method)
+        .exclude(id__in=Score.objects.filter(**key.score_filter()).values("explanation_id"))
         .values_list("id", flat=True)
     )
     for lo, hi in _chunks(len(unscored)):
-        Score.objects.bulk_create([Score(explanation_id=e, method=method) for e in unscored[lo:hi]], ignore_conflicts=True)
-    score_ids = list(Score.objects.filter(explanation_id__in=unscored, method=method).values_list("id", flat=True))
+        Score.objects.bulk_create(
+            [Score(explanation_id=e, **key.score_filter()) for e in unscored[lo:hi]], ignore_conflicts=True
+        )
+    score_ids = list(
+        Score.objects.filter(explanation_id__in=unscored, status=Score.Status.PENDING, **key.score_filter())
+        .values_list("id", flat=True)
+    )
     now = timezone.now()
     jobs = [
         Job(name=SCORE_JOB, payload={"score_id": s}, dedupe_key=f"score:{s}", priority=BASELINE_SCORE_PRIORITY,

@@ -17,9 +17,10 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from game.models import ActivationRecord, Explanation, LlmUsage, Score
+from game.scoring_keys import ScoringKey, current_key, key_for
 from game.services.scores import score_recorded
 from jobs import queue
-from jobs.registry import Defer, RetryLater, job_handler
+from jobs.registry import Defer, RetryLater, job_handler, on_worker_start
 from scoring.base import PermanentScoringError, Record, ScoreResult, ScoringInput, TransientScoringError
 
 log = logging.getLogger(__name__)
@@ -31,8 +32,8 @@ BUDGET_RECHECK_S = 300.0
 def enqueue_scoring(explanation: Explanation, *, method: str | None = None) -> Score:
     """Create (or reuse) the Score row for `method` and a job to fill it. Must run inside the
     caller's transaction. The same text on the same feature with the same method is scored once."""
-    method = method or settings.SCORING_METHOD
-    score, _ = Score.objects.get_or_create(explanation=explanation, method=method)
+    key = key_for(explanation.feature.source, method)
+    score, _ = Score.objects.get_or_create(explanation=explanation, **key.score_filter())
     if score.status in (Score.Status.OK, Score.Status.UNDEFINED):
         return score
     if score.status == Score.Status.FAILED:
@@ -108,6 +109,7 @@ def _save_result(score_id: int, result: ScoreResult) -> bool:
         ).update(
             status=result.status,
             value=result.value if result.status == "ok" else None,
+            stderr=result.stderr if result.status == "ok" else None,
             details=result.details,
             error=result.error,
             tokens_in=result.tokens_in,
@@ -117,7 +119,7 @@ def _save_result(score_id: int, result: ScoreResult) -> bool:
         )
         if not updated:
             return False
-        score = Score.objects.select_related("explanation").get(pk=score_id)
+        score = Score.objects.select_related("explanation__feature__source").get(pk=score_id)
         if result.calls or result.cost_usd:
             LlmUsage.objects.create(
                 purpose=LlmUsage.Purpose.SCORE, method=score.method, llm_model=result.details.get("model", ""),
@@ -125,11 +127,16 @@ def _save_result(score_id: int, result: ScoreResult) -> bool:
                 tokens_out=result.tokens_out, cost_usd=result.cost_usd,
             )
         explanation = score.explanation
-        if score.method == settings.SCORING_METHOD or not explanation.score_method:
+        # The shown score is the one under the game's current key; another method's score only
+        # stands in until that one exists.
+        if ScoringKey.of_score(score) == current_key(explanation.feature.source) or not explanation.score_method:
             Explanation.objects.filter(pk=explanation.pk).update(
                 status=Explanation.Status.FAILED if result.status == "failed" else Explanation.Status.SCORED,
                 score_value=score.value,
                 score_method=score.method,
+                score_version=score.version,
+                score_pack_version=score.pack_version,
+                score_stderr=score.stderr,
             )
         # Points and settling commit with the score; only the notification waits for commit.
         payload = score_recorded(explanation.pk)
@@ -200,3 +207,13 @@ def _record_failed_call(score: Score, exc: Exception) -> None:
             calls=usage.get("calls", 0), tokens_in=usage.get("tokens_in", 0),
             tokens_out=usage.get("tokens_out", 0), cost_usd=usage.get("cost_usd", 0.0),
         )
+
+
+@on_worker_start
+def _rescore_after_a_change() -> None:
+    """A worker starting after the default scorer or the pack changed queues the rescoring."""
+    from game.services.rescoring import rescore_in_play
+
+    queued = rescore_in_play()
+    if queued:
+        log.info("queued %d in-play explanations for rescoring under the current scorer", queued)

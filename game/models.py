@@ -85,6 +85,10 @@ class Source(models.Model):
     weights_path = models.CharField(max_length=500, blank=True, help_text="SAELens directory, relative to the pack")
     description = models.TextField(blank=True)
     metrics = models.JSONField(default=dict, blank=True, help_text="unexplained variance, L0, ... as measured")
+    pack_version = models.CharField(
+        max_length=64, blank=True,
+        help_text="Fingerprint of the records scores are computed on; a new one means scores are redone",
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["model", "slug"], name="source_unique_slug_per_model")]
@@ -94,7 +98,15 @@ class Source(models.Model):
         return f"{self.model.slug}/{self.slug}"
 
 
+class FeatureQuerySet(models.QuerySet):
+    def in_play(self) -> FeatureQuerySet:
+        """Features of the active campaign: their scoring records stay unpublished."""
+        return self.filter(campaigns__active=True)
+
+
 class Feature(models.Model):
+    objects = FeatureQuerySet.as_manager()
+
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="features")
     index = models.PositiveIntegerField()
     max_activation = models.FloatField(default=0.0)
@@ -117,6 +129,13 @@ class Feature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}/{self.index}"
+
+    @property
+    def in_play(self) -> bool:
+        """In the active campaign. While it is, the records its explanations are scored on
+        (held-out top records and random records) are shown nowhere; they are published once
+        the feature leaves play."""
+        return Feature.objects.in_play().filter(pk=self.pk).exists()
 
 
 class ActivationRecord(models.Model):
@@ -188,6 +207,9 @@ class Explanation(models.Model):
     # Denormalised from the primary-method Score so lists sort without joins.
     score_value = models.FloatField(null=True, blank=True)
     score_method = models.CharField(max_length=64, blank=True)
+    score_version = models.CharField(max_length=32, blank=True)
+    score_pack_version = models.CharField(max_length=64, blank=True)
+    score_stderr = models.FloatField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -235,8 +257,12 @@ class Score(models.Model):
 
     explanation = models.ForeignKey(Explanation, on_delete=models.CASCADE, related_name="scores")
     method = models.CharField(max_length=64)
+    # Scores compare only within one method, scorer version and pack version (the records).
+    version = models.CharField(max_length=32, default="1")
+    pack_version = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     value = models.FloatField(null=True, blank=True)
+    stderr = models.FloatField(null=True, blank=True, help_text="Bootstrap standard error over the scored records")
     details = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
@@ -248,7 +274,9 @@ class Score(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["explanation", "method"], name="score_once_per_method"),
+            models.UniqueConstraint(
+                fields=["explanation", "method", "version", "pack_version"], name="score_once_per_method_version"
+            ),
             models.CheckConstraint(
                 condition=Q(status="ok", value__isnull=False) | (~Q(status="ok") & Q(value__isnull=True)),
                 name="score_value_only_when_ok",

@@ -20,7 +20,8 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRe
 from django.utils import timezone
 
 from game.models import ActivationRecord, Campaign, Explanation, Feature, LanguageModel, PuzzleView, Source, Vote
-from game.selectors import explanation_payload, feature_records, record_payload
+from game.services.rescoring import standing_notice
+from game.selectors import clue_records, explanation_payload, record_payload
 
 SKIP_COOLDOWN = dt.timedelta(days=7)
 POOL_SIZE = 20
@@ -117,7 +118,7 @@ def clue_payload(record: ActivationRecord, model: LanguageModel, *, hide_explici
 def puzzle_payload(view: PuzzleView, *, user=None, hide_explicit: bool = False) -> dict[str, Any]:
     feature = view.feature
     model = feature.source.model
-    records = list(feature_records(feature))  # held-out records excluded
+    records = list(clue_records(feature))
     clues = [clue_payload(r, model, hide_explicit=hide_explicit) for r in records if r.kind == ActivationRecord.Kind.TOP]
     quantiles = [
         clue_payload(r, model, hide_explicit=hide_explicit) for r in records if r.kind == ActivationRecord.Kind.QUANTILE
@@ -142,4 +143,5 @@ def puzzle_payload(view: PuzzleView, *, user=None, hide_explicit: bool = False) 
         "clues": clues,
         "quantiles": quantiles,
         "explanations": items,
+        "scoring_notice": standing_notice(),
     }

@@ -17,10 +17,7 @@ def feature_get(*, model: str, source: str, index: int) -> Feature | None:
     )
 
 
-def feature_records(feature: Feature, *, include_held_out: bool = False) -> QuerySet[ActivationRecord]:
-    qs = feature.records.all()
-    if not include_held_out:
-        qs = qs.filter(held_out=False)
+def _ordered(qs: QuerySet[ActivationRecord]) -> QuerySet[ActivationRecord]:
     kind_order = Case(
         When(kind=ActivationRecord.Kind.TOP, then=Value(0)),
         When(kind=ActivationRecord.Kind.QUANTILE, then=Value(1)),
@@ -28,6 +25,35 @@ def feature_records(feature: Feature, *, include_held_out: bool = False) -> Quer
     )
     # Quantile bins from the highest down, so activations fall off as the reader scrolls.
     return qs.order_by(kind_order, F("quantile_bin").desc(nulls_last=True), "rank")
+
+
+def clue_records(feature: Feature) -> QuerySet[ActivationRecord]:
+    """What a puzzle shows: top and quantile records, never one that scores are computed on."""
+    return _ordered(
+        feature.records.filter(held_out=False, kind__in=[ActivationRecord.Kind.TOP, ActivationRecord.Kind.QUANTILE])
+    )
+
+
+def feature_records(feature: Feature, *, in_play: bool | None = None) -> QuerySet[ActivationRecord]:
+    """The records researchers may see. While the feature is in play, the scoring records
+    (held-out top records and random records) are withheld everywhere, so no one can read
+    them and quote their peak tokens; once it leaves play they are published too."""
+    if in_play is None:
+        in_play = feature.in_play
+    qs = feature.records.all()
+    if in_play:
+        qs = qs.filter(held_out=False).exclude(kind=ActivationRecord.Kind.RANDOM)
+    return _ordered(qs)
+
+
+def public_score_details(details: dict[str, Any], *, in_play: bool) -> dict[str, Any]:
+    """Score details safe to show: while the feature is in play, only summary figures (no
+    per-record predictions or truth, which describe the withheld records)."""
+    if not isinstance(details, dict):
+        return {}
+    if not in_play:
+        return details
+    return {k: v for k, v in details.items() if k in {"n_top", "n_random", "note", "mode", "model"}}
 
 
 def visible_explanations(feature: Feature) -> QuerySet[Explanation]:
@@ -59,20 +85,28 @@ def explanation_payload(explanation: Explanation) -> dict[str, Any]:
         "author_kind": explanation.author_kind,
         "status": explanation.status,
         "score": explanation.score_value,
+        "score_stderr": explanation.score_stderr,
         "score_method": explanation.score_method or None,
+        "score_version": explanation.score_version or None,
+        "pack_version": explanation.score_pack_version or None,
         "votes": explanation.vote_count,
     }
 
 
 def feature_payload(feature: Feature) -> dict[str, Any]:
     model = feature.source.model
+    in_play = feature.in_play
     return {
         "model": model.slug,
         "source": feature.source.slug,
         "index": feature.index,
         "max_activation": round(feature.max_activation, 4),
         "frac_nonzero": feature.frac_nonzero,
-        "activations": [record_payload(r, model) for r in feature_records(feature)],
+        "in_play": in_play,
+        "pack_version": feature.source.pack_version or None,
+        "activations": [
+            {**record_payload(r, model), "held_out": r.held_out} for r in feature_records(feature, in_play=in_play)
+        ],
         "explanations": [explanation_payload(e) for e in visible_explanations(feature)],
         "logits": {"promoted": feature.logits_promoted, "suppressed": feature.logits_suppressed},
         "logit_stats": {

@@ -47,3 +47,23 @@ def job_handler(name: str, *, on_give_up: GiveUp | None = None) -> Callable[[Han
 
 def get_handler(name: str) -> Registered:
     return _HANDLERS[name]
+
+
+_ON_START: list[Callable[[], None]] = []
+
+
+def on_worker_start(fn: Callable[[], None]) -> Callable[[], None]:
+    """Register `fn()` to run once when a worker starts (e.g. queue work that a changed
+    configuration calls for). Apps register; the queue never needs to know them."""
+    _ON_START.append(fn)
+    return fn
+
+
+def run_start_hooks() -> None:
+    import logging
+
+    for fn in _ON_START:
+        try:
+            fn()
+        except Exception:  # noqa: BLE001 - a failed hook must not keep the worker from working
+            logging.getLogger(__name__).exception("worker start hook %s failed", getattr(fn, "__name__", fn))

@@ -14,7 +14,7 @@ from django.db import close_old_connections, connection
 
 from jobs import queue
 from jobs.models import Job
-from jobs.registry import Defer, RetryLater, get_handler
+from jobs.registry import Defer, RetryLater, get_handler, run_start_hooks
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +105,8 @@ def work(
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
+    if not burst:
+        run_start_hooks()
     ran = 0
     while not stopping.is_set() and (max_jobs is None or ran < max_jobs):
         _refresh_connections()
@@ -143,6 +145,7 @@ async def work_in_event_loop(*, worker_id: str | None = None, poll_s: float = 0.
 
     worker_id = worker_id or f"{default_worker_id()}:embedded"
     _leave_a_core_for_requests()
+    await sync_to_async(run_start_hooks, thread_sensitive=False)()
     claim = sync_to_async(queue.claim, thread_sensitive=False)
     run = sync_to_async(run_one, thread_sensitive=False)
     while True:

@@ -42,11 +42,14 @@ class ScoreResult:
     cost_usd: float = 0.0
     calls: int = 0
     error: str = ""
+    # Bootstrap standard error over the scored records (see scoring/uncertainty.py).
+    stderr: float | None = None
 
     def __post_init__(self) -> None:
         # A failure or an undefined score never carries a number.
         if self.status != "ok":
             self.value = None
+            self.stderr = None
         elif self.value is None:
             raise ValueError("an ok score needs a value")
 
@@ -65,5 +68,7 @@ class PermanentScoringError(Exception):
 
 class Scorer(Protocol):
     name: str
+    # Bumped whenever a change can move scores: scores of one method compare only within a version.
+    version: str
 
     def score(self, data: ScoringInput) -> ScoreResult: ...

@@ -74,6 +74,13 @@ class Embedder:
         return out
 
 
+    def forget(self, texts: Sequence[str]) -> None:
+        """Drop these texts from the cache (benchmarks: score records as if never seen)."""
+        with self._lock:
+            for text in texts:
+                self._cache.pop(text, None)
+
+
 _DEFAULT: Embedder | None = None
 
 

@@ -36,3 +36,8 @@ def get_scorer(name: str) -> Scorer:
     if name not in _INSTANCES:
         _INSTANCES[name] = _FACTORIES[name]()
     return _INSTANCES[name]
+
+
+def scorer_version(name: str) -> str:
+    """The version of the scorer registered as `name` ("1" for scorers that do not say)."""
+    return str(getattr(get_scorer(name), "version", "1"))

@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractBaseUser
@@ -95,7 +96,8 @@ def make_explanation(*, feature: Feature | None = None, text: str | None = None,
         author_model = "test-explainer"
     return Explanation.objects.create(
         feature=feature, text=text or f"explanation {next(_seq)}", author=author, author_model=author_model,
-        status=status, score_value=score, score_method=score_method or ("offline-simulation" if score is not None else ""),
+        status=status, score_value=score, score_method=score_method or (settings.SCORING_METHOD if score is not None else ""),
+        score_version="1" if score is not None else "", score_pack_version=feature.source.pack_version if score is not None else "",
         vote_count=votes, hidden=hidden,
     )
 
@@ -105,3 +107,14 @@ def make_campaign(*, features: list[Feature] = (), active: bool = True, slug: st
     campaign = Campaign.objects.create(slug=slug or f"campaign-{n}", name=f"Campaign {n}", active=active)
     campaign.features.set(features)
     return campaign
+
+
+def set_score(explanation: Explanation, value: float | None, *, status: str = "scored") -> Explanation:
+    """Give an explanation a shown score under the game's current key, as a finished job would."""
+    explanation.score_value = value
+    explanation.status = status
+    explanation.score_method = settings.SCORING_METHOD if value is not None else ""
+    explanation.score_version = "1" if value is not None else ""
+    explanation.score_pack_version = explanation.feature.source.pack_version if value is not None else ""
+    explanation.save()
+    return explanation

@@ -4,9 +4,11 @@ The rules (game/POINTS.md says the same for players; keep them in step):
 
 - Skipping, flagging, submitting and voting earn nothing by themselves, so quick,
   careless play does not pay.
-- **New best** (+10): your explanation's score beats the feature's previous best score by
-  at least 0.02 (and is at least 0.1). Scored later than it, a tie or a hair's-width gain
-  earns nothing: real improvement only.
+- **New best** (+10): your explanation's score beats the feature's previous best score (same
+  scoring method, scorer version and records) by more than the scorer's noise: twice the
+  standard error of the difference, from a paired bootstrap over the records both were
+  scored on, and never less than 0.02; the score must be at least 0.1. A gain within the
+  noise earns nothing, and the result card says so.
 - **Settled best** (+25): your explanation becomes the feature's settled best explanation
   (see `feature_settle`). Writing the best explanation earns most.
 - **Consensus** (+3): you voted for an explanation before it became the settled best.
@@ -28,17 +30,21 @@ never pay twice; boards for a day, a week (from Monday, UTC) or all time are sum
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 
-from game.models import DailyCounter, Explanation, Feature, PointsEvent, Vote
+from game.models import DailyCounter, Explanation, Feature, PointsEvent, Score, Vote
+from game.scoring_keys import ScoringKey, current_key
 from game.services.counters import counter_take
+from scoring.uncertainty import score_difference
 
 NEW_BEST_POINTS = 10
 NEW_BEST_MARGIN = 0.02
+NEW_BEST_NOISE_SE = 2.0
 NEW_BEST_MIN_SCORE = 0.1
 SETTLED_BEST_POINTS = 25
 CONSENSUS_POINTS = 3
@@ -97,27 +103,88 @@ def revoke_vote_received(*, explanation: Explanation, voter) -> None:
 # --- Scores -----------------------------------------------------------------------------
 
 
-def previous_best(explanation: Explanation) -> float | None:
-    """The best score among the feature's other visible scored explanations."""
-    others = (
-        Explanation.objects.filter(feature_id=explanation.feature_id, hidden=False, score_value__isnull=False)
+def best_rival(explanation: Explanation) -> Explanation | None:
+    """The best-scored other visible explanation of the feature, under the same key as this
+    explanation's shown score (never a score of another method, version or pack)."""
+    key = ScoringKey.of_explanation(explanation)
+    if key is None:
+        return None
+    return (
+        Explanation.objects.filter(
+            feature_id=explanation.feature_id, hidden=False, score_value__isnull=False, **key.explanation_filter()
+        )
         .exclude(pk=explanation.pk)
-        .order_by("-score_value")
-        .values_list("score_value", flat=True)
+        .exclude(status=Explanation.Status.DRAFT)
+        .order_by("-score_value", "created")
+        .first()
     )
-    return others.first()
+
+
+def previous_best(explanation: Explanation) -> float | None:
+    rival = best_rival(explanation)
+    return rival.score_value if rival is not None else None
+
+
+@dataclass(frozen=True)
+class BestVerdict:
+    """Whether a score is a new best, and why, in words the result card shows."""
+
+    beat: bool
+    previous_best: float | None
+    difference: float | None = None
+    noise: float | None = None  # NEW_BEST_NOISE_SE standard errors of the difference
+    paired: bool = False
+    message: str = ""
+
+
+def _shown_score_details(explanation: Explanation) -> dict:
+    key = ScoringKey.of_explanation(explanation)
+    if key is None:
+        return {}
+    details = Score.objects.filter(explanation=explanation, **key.score_filter()).values_list("details", flat=True).first()
+    return details or {}
+
+
+def judge_new_best(explanation: Explanation, rival: Explanation | None) -> BestVerdict:
+    """A new best must clear the best so far by more than the scorer's noise on these records:
+    NEW_BEST_NOISE_SE standard errors of the paired difference, and never less than NEW_BEST_MARGIN."""
+    value = explanation.score_value
+    best = rival.score_value if rival is not None else None
+    if value is None:
+        return BestVerdict(False, best, message="")
+    if value < NEW_BEST_MIN_SCORE:
+        return BestVerdict(False, best, message=(
+            f"Scored {value:.2f}: a new best needs at least {NEW_BEST_MIN_SCORE:.2f}, and a score near 0 "
+            "means the simulator could not predict the activations from this explanation."))
+    if rival is None or best is None:
+        return BestVerdict(True, None, message=f"Scored {value:.2f}, the first score on this feature: a new best.")
+    diff = score_difference(
+        _shown_score_details(explanation), value, explanation.score_stderr,
+        _shown_score_details(rival), best, rival.score_stderr,
+    )
+    noise = max(NEW_BEST_MARGIN, NEW_BEST_NOISE_SE * diff.stderr)
+    if diff.value <= 0:
+        return BestVerdict(False, best, diff.value, noise, diff.paired, message=(
+            f"Scored {value:.2f}, below the best so far ({best:.2f}). Try to say more precisely "
+            "which tokens it fires on, and in what context."))
+    if diff.value < noise:
+        return BestVerdict(False, best, diff.value, noise, diff.paired, message=(
+            f"Scored {value:.2f} against the best so far, {best:.2f}: a gain of {diff.value:.2f} is within the "
+            f"scorer's noise on these records (\u00b1{noise:.2f}), so it does not count as a new best."))
+    return BestVerdict(True, best, diff.value, noise, diff.paired, message=(
+        f"New best: {value:.2f} beats the best so far ({best:.2f}) by {diff.value:.2f}, more than the "
+        f"scorer's noise on these records (\u00b1{noise:.2f})."))
 
 
 def beats_best(score: float | None, best: float | None) -> bool:
+    """The fixed part of the rule (minimum score and margin) for callers without the records."""
     if score is None or score < NEW_BEST_MIN_SCORE:
         return False
     return best is None or score >= best + NEW_BEST_MARGIN
 
 
-def award_new_best(*, explanation: Explanation, best: float | None) -> bool:
-    if explanation.author_id is None or explanation.hidden:
-        return False
-    if not beats_best(explanation.score_value, best):
+def award_new_best(*, explanation: Explanation, verdict: BestVerdict) -> bool:
+    if explanation.author_id is None or explanation.hidden or not verdict.beat:
         return False
     return _award(
         user=explanation.author, points=NEW_BEST_POINTS, reason=PointsEvent.Reason.NEW_BEST,
@@ -130,8 +197,12 @@ def award_new_best(*, explanation: Explanation, best: float | None) -> bool:
 
 def settle_candidate(feature: Feature) -> Explanation | None:
     """The explanation the rules say the feature settles on now, or None."""
+    # Only scores under the game's current key compete: a stale or other-method score waits
+    # for its rescoring rather than being compared across scales.
     scored = list(
-        Explanation.objects.filter(feature=feature, hidden=False, score_value__isnull=False)
+        Explanation.objects.filter(
+            feature=feature, hidden=False, score_value__isnull=False, **current_key(feature.source).explanation_filter()
+        )
         .exclude(status=Explanation.Status.DRAFT)
         .order_by("-score_value", "created")[:2]
     )

@@ -14,19 +14,26 @@ def score_recorded(explanation_id: int) -> dict[str, Any] | None:
     explanation = Explanation.objects.select_related("feature", "author").filter(pk=explanation_id).first()
     if explanation is None:
         return None
-    best = points.previous_best(explanation)
-    points.award_new_best(explanation=explanation, best=best)
+    verdict = points.judge_new_best(explanation, points.best_rival(explanation))
+    points.award_new_best(explanation=explanation, verdict=verdict)
     points.feature_settle(explanation.feature)
     return {
         "type": "score",
         "explanation_id": explanation.pk,
         "status": explanation.status,
         "score": explanation.score_value,
+        "score_stderr": explanation.score_stderr,
         "score_method": explanation.score_method or None,
-        "beat_best": points.beats_best(explanation.score_value, best),
+        "score_version": explanation.score_version or None,
+        "pack_version": explanation.score_pack_version or None,
+        "beat_best": verdict.beat,
+        "previous_best": verdict.previous_best,
+        "difference": verdict.difference,
+        "noise": verdict.noise,
+        # The verdict in words for the result card: why it is or is not a new best.
+        "verdict": verdict.message,
         # A failure's reason (its first line), so the author sees why, never a number.
         "error": _failure_reason(explanation),
-        "previous_best": best,
     }
 
 

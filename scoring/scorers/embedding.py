@@ -9,11 +9,13 @@ from scoring.base import PermanentScoringError, ScoreResult, ScoringInput
 from scoring.embedder import Embedder, default_embedder
 from scoring.metrics import roc_auc
 from scoring.registry import register
+from scoring.uncertainty import auc_stderr
 from scoring.text import record_text
 
 
 class EmbeddingScorer:
     name = "embedding"
+    version = "1"
 
     def __init__(self, embedder: Embedder | None = None) -> None:
         self._embedder = embedder
@@ -46,7 +48,7 @@ class EmbeddingScorer:
         }
         if auc is None:
             return ScoreResult("undefined", None, details=details, error="one class of records is missing")
-        return ScoreResult("ok", float(np.round(auc, 6)), details=details)
+        return ScoreResult("ok", float(np.round(auc, 6)), details=details, stderr=auc_stderr(sims, labels))
 
 
 @register("embedding")

@@ -13,6 +13,7 @@ from scoring.registry import register
 
 class LLMDetector:
     name = "llm-detection"
+    version = "1"
 
     def __init__(self, client: LLMClient, *, mode: str = "json") -> None:
         self.client = client

@@ -35,6 +35,7 @@ def wrong_marks(record: Record, count: int, rng: random.Random) -> set[int]:
 
 class LLMFuzzer:
     name = "llm-fuzzing"
+    version = "1"
 
     def __init__(self, client: LLMClient, *, mode: str = "json") -> None:
         self.client = client

@@ -14,12 +14,14 @@ from scoring.llm.settings import MODES, llm_mode
 from scoring.pearson import pearson
 from scoring.records import all_records, normalise_activations
 from scoring.registry import register
+from scoring.uncertainty import pearson_stderr
 
 _SCALE = range(0, 11)
 
 
 class LLMSimulator:
     name = "llm-simulation"
+    version = "1"
 
     def __init__(self, client: LLMClient, *, mode: str = "json", top_logprobs: int = 15) -> None:
         if mode not in MODES:
@@ -109,7 +111,10 @@ class LLMSimulator:
         }
         if corr.status != "ok":
             return ScoreResult("undefined", None, details=details, error=corr.reason, **cost_fields())
-        return ScoreResult("ok", round(corr.value, 6), details=details, **cost_fields())
+        stderr = pearson_stderr(
+            [r.values for r in records], preds, [d["kind"] for d in details["records"]]
+        )
+        return ScoreResult("ok", round(corr.value, 6), details=details, stderr=stderr, **cost_fields())
 
 
 def _output_budget(tokens: list[list[str]], *, per_token: int) -> int:

@@ -21,11 +21,13 @@ from scoring.lexical import ExplanationTerms
 from scoring.pearson import pearson
 from scoring.records import all_records, normalise_activations
 from scoring.registry import register
+from scoring.uncertainty import pearson_stderr
 from scoring.text import token_label
 
 
 class OfflineSimulator:
     name = "offline-simulation"
+    version = "1"
 
     def __init__(
         self,
@@ -103,7 +105,8 @@ class OfflineSimulator:
             details["note"] = "no random records: scored on top records only"
         if corr.status != "ok":
             return ScoreResult("undefined", None, details=details, error=corr.reason)
-        return ScoreResult("ok", round(corr.value, 6), details=details)
+        stderr = pearson_stderr([r.values for r in records], preds, [d["kind"] for d in details["records"]])
+        return ScoreResult("ok", round(corr.value, 6), details=details, stderr=stderr)
 
 
 @register("offline-simulation")

@@ -88,6 +88,9 @@
     $("btn-skip").firstChild.textContent = "Skip ";
     $("result").replaceChildren();
     $("write-error").textContent = "";
+    const notice = $("scoring-notice");
+    notice.textContent = puzzle.scoring_notice || "";
+    notice.hidden = !puzzle.scoring_notice;
 
     const list = $("clues");
     list.replaceChildren(...top.map(clueItem));
@@ -312,9 +315,12 @@
         ? "Scoring failed" + (msg.error ? ": " + msg.error : "") + ". Your explanation is saved; a moderator can retry the scoring."
         : "Scoring finished without a number (the examples gave nothing to compare).";
     } else {
-      box.className = "notice notice-good";
+      // Green only for a real new best; a score within the noise or below is plain news.
+      box.className = msg.beat_best ? "notice notice-good" : "notice";
       live.replaceChildren("Your score: ", el("strong", { id: "score-value", class: "score-pill", text: fmt(msg.score) }),
-        msg.beat_best ? "" : (typeof msg.previous_best === "number" ? " (best so far: " + fmt(msg.previous_best) + "; try again?)" : ""));
+        typeof msg.score_stderr === "number" ? el("span", { class: "muted", id: "score-stderr", text: " \u00b1 " + fmt(msg.score_stderr) }) : "");
+      if (msg.verdict) live.after(el("p", { id: "score-verdict", text: msg.verdict }));
+      else if (!msg.beat_best && typeof msg.previous_best === "number") live.append(" (best so far: " + fmt(msg.previous_best) + ")");
       if (msg.beat_best) {
         box.after(el("div", { class: "celebrate", id: "celebrate", role: "status" },
           el("span", { class: "big", "aria-hidden": "true", text: "★ ★ ★" }),
@@ -338,10 +344,10 @@
       if (rounds > 120) return clearInterval(state.pollTimer);
       const r = await api("GET", "/api/explanations/" + encodeURIComponent(id));
       if (r.ok && (r.data.status === "scored" || r.data.status === "failed")) {
-        const others = (state.puzzle.explanations || []).filter((e) => e.id !== id && typeof e.score === "number").map((e) => e.score);
-        const prev = others.length ? Math.max(...others) : null;
-        showScore({ explanation_id: id, status: r.data.status, score: r.data.score, previous_best: prev,
-          beat_best: typeof r.data.score === "number" && (prev === null || r.data.score > prev) }, "poll");
+        // The server judges a new best (noise included); the page never second-guesses it.
+        const v = r.data.best_verdict || {};
+        showScore({ explanation_id: id, status: r.data.status, score: r.data.score, score_stderr: r.data.score_stderr,
+          previous_best: v.previous_best, beat_best: !!v.beat, verdict: v.message }, "poll");
       }
     }, 2500);
   }

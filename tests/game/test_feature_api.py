@@ -23,9 +23,11 @@ def test_the_feature_route_returns_the_documented_fields(client, pack) -> None:
     assert body["logits"]["promoted"][0][0] == " the"
 
 
-def test_clues_leave_out_held_out_records(client, pack) -> None:
+def test_out_of_play_a_feature_shows_all_its_records_with_the_held_out_flag(client, pack) -> None:
     body = client.get("/api/feature/tiny-model/0-res-sae/0").json()
-    assert len(body["activations"]) == 7 - 1
+    assert body["in_play"] is False
+    assert len(body["activations"]) == 7
+    assert sum(a["held_out"] for a in body["activations"]) == 1
 
 
 def test_an_unknown_feature_is_a_json_404(client, pack) -> None:

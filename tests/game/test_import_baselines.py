@@ -67,10 +67,12 @@ def test_a_newer_baseline_replaces_an_unvoted_older_one_and_keeps_a_voted_one(tm
     Explanation.objects.filter(pk=voted_old.pk).update(vote_count=1)
     mine = Explanation.objects.create(feature=unvoted, text="tokens like 0-res-sae 0 and more", author=user,
                                       status="scored", score_value=0.5, score_method=settings.SCORING_METHOD)
-    Score.objects.create(explanation=mine, method=settings.SCORING_METHOD, status="ok", value=0.5)
+    Score.objects.create(explanation=mine, method=settings.SCORING_METHOD, status="ok", value=0.5,
+                         pack_version=unvoted.source.pack_version)
     llm = Explanation.objects.create(feature=other, text="cats and mats", author_model="claude-explainer",
                                      status="scored", score_value=0.4, score_method=settings.SCORING_METHOD)
-    Score.objects.create(explanation=llm, method=settings.SCORING_METHOD, status="ok", value=0.4)
+    Score.objects.create(explanation=llm, method=settings.SCORING_METHOD, status="ok", value=0.4,
+                         pack_version=other.source.pack_version)
     [old_unvoted] = baselines(unvoted)
     old_score_ids = set(Score.objects.filter(explanation=old_unvoted).values_list("id", flat=True))
     assert old_score_ids and old_unvoted.status == "scored"

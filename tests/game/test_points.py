@@ -8,7 +8,7 @@ from django.test import Client
 from game.models import Feature, PointsEvent
 from game.services import points
 from game.services.votes import vote_cast, vote_retract
-from tests.factories import make_explanation, make_feature, make_user
+from tests.factories import make_explanation, make_feature, make_user, set_score
 from tests.game.api_helpers import logged_in, post_json
 
 pytestmark = pytest.mark.django_db
@@ -60,9 +60,7 @@ def test_a_clear_score_lead_settles_the_feature_and_pays_author_and_earlier_vote
     best = make_explanation(feature=feature, author=author, status="queued")
     make_explanation(feature=feature, score=0.3)
     vote_cast(user=voter, explanation=best)
-    best.score_value = 0.8
-    best.status = "scored"
-    best.save()
+    set_score(best, 0.8)
     assert points.feature_settle(feature) == best
     assert Feature.objects.get(pk=feature.pk).settled_explanation_id == best.pk
     assert total(author) == points.SETTLED_BEST_POINTS + points.VOTE_RECEIVED_POINTS
@@ -103,7 +101,7 @@ def test_a_score_that_beats_the_previous_best_earns_new_best_points() -> None:
     author = make_user()
     make_explanation(feature=feature, score=0.5)
     mine = make_explanation(feature=feature, author=author, score=0.6)
-    assert points.award_new_best(explanation=mine, best=points.previous_best(mine))
+    assert points.award_new_best(explanation=mine, verdict=points.judge_new_best(mine, points.best_rival(mine)))
     assert total(author) == points.NEW_BEST_POINTS
 
 
@@ -112,7 +110,7 @@ def test_a_score_that_only_ties_the_best_earns_nothing() -> None:
     author = make_user()
     make_explanation(feature=feature, score=0.5)
     mine = make_explanation(feature=feature, author=author, score=0.51)
-    assert not points.award_new_best(explanation=mine, best=points.previous_best(mine))
+    assert not points.award_new_best(explanation=mine, verdict=points.judge_new_best(mine, points.best_rival(mine)))
     assert total(author) == 0
 
 

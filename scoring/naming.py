@@ -1,0 +1,85 @@
+"""Which tokens does a plainly written explanation name?
+
+Players rarely quote tokens; they write "the article an before a vowel", "module names such
+as sys and os", "the piece pre inside words like previous". The words they name are the
+strongest evidence of where they think the feature fires, so a token that *is* a named word
+counts fully, and a word piece that starts or sits inside a longer named word counts less.
+
+Function words ("the", "and", "as") are usually grammar, not names, and would light up every
+text; they count only where the sentence names them: right after a naming word ("the word
+as", "the article an") or inside a comma list ("not, is and as").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+_WORD = re.compile(r"[A-Za-z0-9_]+")
+_QUOTED = re.compile(r'"((?:[^"\\]|\\.){1,40})"|\u201c([^\u201d]{1,40})\u201d|`([^`]{1,40})`')
+
+GRAMMAR = frozenset(
+    """a an the of in on at to for from by with and or not no is are was be as it its this that these
+    those such like e g eg i ie etc also often usually especially mostly mainly generally some any all
+    other others word words token tokens text texts phrase phrases piece pieces subword subwords letter
+    letters character characters symbol symbols name names term terms part parts start starting end
+    ending inside within before after following preceding followed preceded next previous first last
+    line lines sentence sentences example examples code when where which what who how than then there
+    their they them can could may might will would should do does did has have had""".split()
+)
+NAMING = frozenset(
+    """word words article articles piece pieces letter letters subword subwords prefix suffix token tokens
+    name names keyword keywords like as in such digit digits number numbers""".split()
+)
+
+# Strength of a token that is a named word, starts a longer one, or sits inside one.
+WHOLE, START, INSIDE = 1.0, 0.5, 0.3
+
+
+def named_words(explanation: str) -> set[str]:
+    """Lower-cased words and quoted strings the explanation names."""
+    out: set[str] = set()
+    words = [(m.group(0), m.start()) for m in _WORD.finditer(explanation)]
+    for i, (word, pos) in enumerate(words):
+        low = word.lower()
+        if low in GRAMMAR:
+            prev_word, prev_pos = words[i - 1] if i else ("", 0)
+            between = explanation[prev_pos + len(prev_word) : pos] if i else ""
+            in_list = "," in between or (prev_word.lower() in ("and", "or") and "," in explanation[max(0, pos - 30) : pos])
+            if not (prev_word.lower() in NAMING or in_list):
+                continue
+        out.add(low)
+    for m in _QUOTED.finditer(explanation):
+        dq, cq, bq = m.groups()
+        text = dq if dq is not None else cq if cq is not None else bq
+        if dq is not None:
+            try:  # JSON-style escapes, as in "\n"
+                text = json.loads(f'"{dq}"')
+            except json.JSONDecodeError:
+                pass
+        text = text.strip().lower()
+        if text:
+            out.add(text)
+    return out
+
+
+def naming_scores(explanation: str, tokens: Sequence[str]) -> np.ndarray:
+    """Per token: WHOLE if it is a named word, START if it begins a longer named word,
+    INSIDE if it sits inside one, else 0."""
+    named = named_words(explanation)
+    longer = [w for w in named if len(w) >= 4]
+    out = np.zeros(len(tokens), dtype=np.float64)
+    for i, token in enumerate(tokens):
+        key = token.strip().lower()
+        if not key:
+            continue
+        if key in named:
+            out[i] = WHOLE
+        elif len(key) >= 2 and key.isalpha() and any(w.startswith(key) for w in longer):
+            out[i] = START
+        elif len(key) >= 3 and key.isalpha() and any(key in w for w in longer):
+            out[i] = INSIDE
+    return out

@@ -1,0 +1,156 @@
+"""The default scorer: simulate a feature from its explanation with token vectors in context.
+
+Like OpenAI's method, it predicts every token's activation from the explanation alone and
+scores the Pearson correlation with the true activations over all tokens of the scored
+records. The simulator is not a language model but an ensemble of cheap, complementary
+readings of the explanation, each turned into a per-token prediction:
+
+- *in context*: each token's hidden state, read while the embedding model encodes the whole
+  record (`scoring/contextual.py`), against the explanation, clause by clause (the best
+  matching clause counts, so "X, and also Y" predicts Y too and pays for it where Y is
+  wrong), and against the explanation's content words one by one;
+- *on its own*: the sentence embedding of the token's string against the explanation's;
+- *named*: tokens the explanation names in plain words (`scoring/naming.py`) or quotes
+  (`scoring/lexical.py`), with a weight kept small so that naming a token can help but not
+  dominate.
+
+Each reading is sharpened and scaled to a maximum of 1 over the scored tokens, then mixed
+with weights tuned on the tune split of the human-written validity set (never the test
+split; see bench/data/README.md). Change the weights or the readings and bump `version`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import numpy as np
+
+from scoring.base import PermanentScoringError, Record, ScoreResult, ScoringInput
+from scoring.contextual import ContextualEncoder, default_encoder
+from scoring.embedder import Embedder, default_embedder
+from scoring.lexical import ExplanationTerms
+from scoring.naming import naming_scores
+from scoring.pearson import pearson
+from scoring.records import all_records, normalise_activations
+from scoring.registry import register
+from scoring.text import token_label
+from scoring.uncertainty import pearson_stderr
+
+# Clause boundaries: an explanation of two things predicts each where it applies.
+_CLAUSES = re.compile(
+    r"\s*(?:,?\s*\band also\b|;|,?\s*\bas well as\b|,?\s*\bplus\b|,\s*and\b|,\s*or\b)\s*", re.I
+)
+
+# reading -> (weight, sharpness); sharpness 0 means the reading is already a strength in 0..1.
+WEIGHTS: dict[str, tuple[float, float]] = {
+    "clause": (0.29, 10.0),
+    "clause_words": (0.19, 10.0),
+    "words": (0.77, 10.0),
+    "alone": (0.30, 6.0),
+    "named": (0.16, 0.0),
+    "quoted": (0.24, 0.0),
+}
+
+
+def clauses(explanation: str) -> list[str]:
+    parts = [p for p in _CLAUSES.split(explanation) if p and len(p.split()) >= 2]
+    return parts or [explanation]
+
+
+def _scaled(values: np.ndarray, sharpness: float) -> np.ndarray:
+    """Sharpened and scaled so that the strongest token reads 1 (Pearson ignores the scale,
+    but the mix needs the readings on one footing)."""
+    if values.size == 0:
+        return values
+    if sharpness:
+        return np.exp(sharpness * (values - values.max()))
+    top = values.max()
+    return values / top if top > 0 else values
+
+
+class ContextualSimulator:
+    name = "contextual-simulation"
+    version = "1"
+
+    def __init__(self, encoder: ContextualEncoder | None = None, embedder: Embedder | None = None,
+                 weights: dict[str, tuple[float, float]] | None = None) -> None:
+        self._encoder = encoder
+        self._embedder = embedder
+        self.weights = dict(weights or WEIGHTS)
+
+    @property
+    def encoder(self) -> ContextualEncoder:
+        if self._encoder is None:
+            self._encoder = default_encoder()
+        return self._encoder
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = default_embedder()
+        return self._embedder
+
+    def warm_up(self, vocabulary: Iterable[str]) -> None:
+        """Embed a model's token strings once per process (their embedding never changes)."""
+        self.embedder.encode(sorted({token_label(t) for t in vocabulary}))
+
+    def readings(self, explanation: str, records: list[Record]) -> dict[str, np.ndarray]:
+        """Every reading of the explanation, per token of all records (concatenated)."""
+        tokens = [t for r in records for t in r.tokens]
+        ctx = np.concatenate(self.encoder.records([r.tokens for r in records]))
+        whole, words = self.encoder.explanation(explanation)
+        parts = [self.encoder.explanation(c) for c in clauses(explanation)]
+        vecs = self.embedder.encode([explanation, *(token_label(t) for t in tokens)])
+        terms = ExplanationTerms.parse(explanation)
+        return {
+            "clause": np.max(np.stack([ctx @ q for q, _ in parts]), axis=0),
+            "clause_words": np.max(np.stack([(ctx @ w.T).max(axis=1) for _, w in parts]), axis=0),
+            "words": (ctx @ words.T).max(axis=1),
+            "alone": vecs[1:] @ vecs[0],
+            "named": naming_scores(explanation, tokens),
+            "quoted": np.concatenate([terms.scores(r.tokens) for r in records]),
+        }
+
+    def predict(self, explanation: str, records: list[Record]) -> list[np.ndarray]:
+        """Predicted activation of every token, 0..10 scale, one array per record."""
+        readings = self.readings(explanation, records)
+        mix = sum(w * _scaled(readings[k], sharp) for k, (w, sharp) in self.weights.items() if w)
+        mix = np.asarray(mix, dtype=np.float64)
+        top = float(mix.max()) if mix.size else 0.0
+        mix = mix * (10.0 / top) if top > 0 else mix
+        out, offset = [], 0
+        for r in records:
+            out.append(mix[offset : offset + len(r.tokens)])
+            offset += len(r.tokens)
+        return out
+
+    def score(self, data: ScoringInput) -> ScoreResult:
+        records = all_records(data)
+        try:
+            preds = self.predict(data.explanation, records)
+        except (OSError, ImportError) as exc:  # model files missing or broken
+            raise PermanentScoringError(f"embedding model unavailable: {exc}") from exc
+        truth = np.concatenate([np.asarray(r.values, dtype=np.float64) for r in records])
+        corr = pearson(truth, np.concatenate(preds))
+        kinds = ["top" if i < len(data.top_records) else "random" for i in range(len(records))]
+        details = {
+            "n_top": len(data.top_records),
+            "n_random": len(data.random_records),
+            "records": [
+                {"kind": kind, "true": normalise_activations(r.values, data.max_activation),
+                 "predicted": [round(float(x), 2) for x in p]}
+                for kind, r, p in zip(kinds, records, preds)
+            ],
+        }
+        if not data.random_records:
+            details["note"] = "no random records: scored on top records only"
+        if corr.status != "ok":
+            return ScoreResult("undefined", None, details=details, error=corr.reason)
+        stderr = pearson_stderr([r.values for r in records], preds, kinds)
+        return ScoreResult("ok", round(corr.value, 6), details=details, stderr=stderr)
+
+
+@register("contextual-simulation")
+def _factory() -> ContextualSimulator:
+    return ContextualSimulator()
