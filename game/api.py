@@ -1,4 +1,5 @@
-"""The public JSON API (`../shared/API.md`). Views stay thin: selectors read, services write.
+"""The game's JSON API routes (`../shared/API.md`), a ninja Router mounted at /api/ by
+`latentpedia/api.py`. Views stay thin: selectors read, services write; schemas in `game/schemas.py`.
 
 `puzzle_id` is the id of the `PuzzleView` row recorded when the puzzle was served; only the
 player it was served to (same user, or same session before login) can skip or flag it.
@@ -8,25 +9,61 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, StreamingHttpResponse
+from ninja import Path, Query, Router
+from ninja.responses import Status
 
-from accounts.profiles import hides_explicit, preferences_update, profile_for
+from accounts.api_auth import ANYONE, LOGGED_IN
+from accounts.profiles import hides_explicit, profile_for
 from game import selectors
-from game.api_support import BadRequest, api_view, error, json_body, not_found  # noqa: F401 (not_found: urls)
-from game.models import Explanation
+from game.api_support import RateLimit
+from game.models import Explanation, Source
 from game.puzzles import Player, puzzle_payload
+from game.schemas import (
+    ExplanationCreated,
+    ExplanationDetail,
+    ExplanationIn,
+    FeatureOut,
+    FlagIn,
+    FlagOut,
+    LeaderboardOut,
+    LeaderboardQuery,
+    MeOut,
+    MyVotesOut,
+    PuzzleActionOut,
+    PuzzleOut,
+    PuzzleQuery,
+    ReportIn,
+    ReportOut,
+    ExplanationSearchOut,
+    ExplanationSearchQuery,
+    VoteOut,
+)
 from game.scoring_keys import ScoringKey
-from game.services.rescoring import standing_notice
 from game.services import explanations as explanation_service
 from game.services import points, puzzles, votes
+from game.services.rescoring import standing_notice
+from accounts.api_base import ApiError, errors
+
+router = Router(tags=["game"])
+
+SLUG = r"^[-a-zA-Z0-9_]+$"  # what the URL's slug converter accepts
 
 
-@api_view("GET")
-def feature_detail(request: HttpRequest, model: str, source: str, index: int) -> JsonResponse:
+def _feature_ref(feature) -> dict[str, Any]:
+    return {"model": feature.source.model.slug, "source": feature.source.slug, "index": feature.index}
+
+
+@router.get(
+    "/feature/{slug:model}/{slug:source}/{int:index}", response={200: FeatureOut, **errors(400, 401, 404)},
+    auth=ANYONE, url_name="api-feature", summary="A feature with records, explanations and logit lens",
+)
+def feature_detail(request: HttpRequest, model: str = Path(..., pattern=SLUG), source: str = Path(..., pattern=SLUG),
+                   index: int = Path(..., ge=0)) -> Any:
     feature = selectors.feature_get(model=model, source=source, index=index)
     if feature is None:
-        return error(f"No feature {index} in {model}/{source}.", 404)
-    return JsonResponse(selectors.feature_payload(feature))
+        raise ApiError(f"No feature {index} in {model}/{source}.", status=404)
+    return selectors.feature_payload(feature)
 
 
 # --- Puzzles ------------------------------------------------------------------------------------
@@ -40,78 +77,67 @@ def player_for(request: HttpRequest) -> Player:
     return Player(session_key=request.session.session_key)
 
 
-def wants_explicit_hidden(request: HttpRequest) -> bool:
+def wants_explicit_hidden(request: HttpRequest, query: PuzzleQuery) -> bool:
     """The profile decides for players; anonymous players say so with ?hide_explicit=1
     (their onboarding answer lives in the browser until they sign up)."""
     if request.user.is_authenticated:
         return hides_explicit(request.user)
-    return request.GET.get("hide_explicit") in {"1", "true"}
+    return query.hide_explicit in {"1", "true"}
 
 
-@api_view("GET")
-def puzzle_next(request: HttpRequest) -> JsonResponse:
+@router.get("/puzzle/next", response={200: PuzzleOut, **errors(400, 401, 404)}, auth=ANYONE,
+            url_name="api-puzzle-next", summary="The next puzzle for this player (anonymous play allowed)")
+def puzzle_next(request: HttpRequest, query: PuzzleQuery = Query(...)) -> Any:
     if request.user.is_authenticated:
         explanation_service.promote_drafts(request.user)  # a new day's allowance queues drafts
     view = puzzles.puzzle_serve(player=player_for(request))
     if view is None:
-        return error("There are no puzzles to play yet.", 404)
-    return JsonResponse(puzzle_payload(view, user=request.user, hide_explicit=wants_explicit_hidden(request)))
+        raise ApiError("There are no puzzles to play yet.", status=404)
+    return puzzle_payload(view, user=request.user, hide_explicit=wants_explicit_hidden(request, query))
 
 
-@api_view("GET")
-def puzzle_detail(request: HttpRequest, puzzle_id: int) -> JsonResponse:
+@router.get("/puzzle/{int:puzzle_id}", response={200: PuzzleOut, **errors(400, 401, 404)}, auth=ANYONE,
+            url_name="api-puzzle", summary="A puzzle already served to this player")
+def puzzle_detail(request: HttpRequest, puzzle_id: int, query: PuzzleQuery = Query(...)) -> Any:
     view = puzzles.puzzle_get(player=player_for(request), puzzle_id=puzzle_id)
-    return JsonResponse(puzzle_payload(view, user=request.user, hide_explicit=wants_explicit_hidden(request)))
+    return puzzle_payload(view, user=request.user, hide_explicit=wants_explicit_hidden(request, query))
 
 
-@api_view("POST")
-def puzzle_skip(request: HttpRequest, puzzle_id: int) -> JsonResponse:
+@router.post("/puzzle/{int:puzzle_id}/skip", response={200: PuzzleActionOut, **errors(400, 401, 403, 404)},
+             auth=ANYONE, url_name="api-puzzle-skip", summary="Skip a puzzle (earns nothing)")
+def puzzle_skip(request: HttpRequest, puzzle_id: int) -> Any:
     view = puzzles.puzzle_skip(player=player_for(request), puzzle_id=puzzle_id)
-    return JsonResponse({"puzzle_id": view.pk, "action": view.action})
+    return {"puzzle_id": view.pk, "action": view.action}
 
 
-@api_view("POST", login=True)
-def puzzle_flag(request: HttpRequest, puzzle_id: int) -> JsonResponse:
-    reason = json_body(request).get("reason")
-    if not isinstance(reason, str):
-        raise BadRequest("Say why: reason is none_fit, polysemantic or explicit.", field="reason")
-    view = puzzles.puzzle_flag(player=player_for(request), puzzle_id=puzzle_id, reason=reason)
-    return JsonResponse({"puzzle_id": view.pk, "action": view.action, "reason": view.reason})
+@router.post("/puzzle/{int:puzzle_id}/flag", response={200: FlagOut, **errors(400, 401, 403, 404)},
+             auth=LOGGED_IN, url_name="api-puzzle-flag", summary="Say none fit / polysemantic / explicit")
+def puzzle_flag(request: HttpRequest, puzzle_id: int, payload: FlagIn) -> Any:
+    view = puzzles.puzzle_flag(player=player_for(request), puzzle_id=puzzle_id, reason=payload.reason)
+    return {"puzzle_id": view.pk, "action": view.action, "reason": view.reason}
 
 
 # --- Explanations and votes ---------------------------------------------------------------------
 
 
-def _field(data: dict[str, Any], name: str, kind: type) -> Any:
-    value = data.get(name)
-    if kind is int and isinstance(value, str) and value.isdigit():
-        value = int(value)
-    if not isinstance(value, kind) or isinstance(value, bool):
-        raise BadRequest(f"Missing or invalid field {name!r}.", field=name)
-    return value
-
-
-@api_view("POST", login=True, rate=("submit",))
-def explanation_create(request: HttpRequest) -> JsonResponse:
-    data = json_body(request)
-    model, source = _field(data, "model", str), _field(data, "source", str)
-    index = _field(data, "index", int)
-    text = data.get("text")
-    if not isinstance(text, str):
-        raise BadRequest("Write an explanation first: text is missing.", field="text")
-    feature = selectors.feature_get(model=model, source=source, index=index)
+@router.post(
+    "/explanations", response={201: ExplanationCreated, **errors(400, 401, 403, 404, 409, 429)}, auth=LOGGED_IN,
+    throttle=[RateLimit("submit")], url_name="api-explanations",
+    summary="Submit an explanation; queued for scoring, or a draft over the daily limit",
+)
+def explanation_create(request: HttpRequest, payload: ExplanationIn) -> Any:
+    feature = selectors.feature_get(model=payload.model, source=payload.source, index=payload.index)
     if feature is None:
-        return error(f"No feature {index} in {model}/{source}.", 404)
-    explanation, status = explanation_service.explanation_submit(user=request.user, feature=feature, text=text)
-    return JsonResponse(
-        {
-            "id": explanation.pk,
-            "status": status,
-            "text": explanation.text,
-            "explanations_left_today": explanation_service.explanations_left_today(user=request.user),
-        },
-        status=201,
+        raise ApiError(f"No feature {payload.index} in {payload.model}/{payload.source}.", status=404)
+    explanation, status = explanation_service.explanation_submit(
+        user=request.user, feature=feature, text=payload.text
     )
+    return Status(201, {
+        "id": explanation.pk,
+        "status": status,
+        "text": explanation.text,
+        "explanations_left_today": explanation_service.explanations_left_today(user=request.user),
+    })
 
 
 def _explanation(explanation_id: int) -> Explanation:
@@ -119,36 +145,35 @@ def _explanation(explanation_id: int) -> Explanation:
         Explanation.objects.select_related("author", "feature__source__model").filter(pk=explanation_id).first()
     )
     if explanation is None or explanation.hidden:
-        raise BadRequest(f"No explanation {explanation_id}.", status=404)
+        raise ApiError(f"No explanation {explanation_id}.", status=404)
     return explanation
 
 
-@api_view("GET")
-def explanation_detail(request: HttpRequest, explanation_id: int) -> JsonResponse:
+@router.get("/explanations/{int:explanation_id}", response={200: ExplanationDetail, **errors(400, 401, 404)},
+            auth=ANYONE, url_name="api-explanation", summary="An explanation with its score")
+def explanation_detail(request: HttpRequest, explanation_id: int) -> Any:
     e = _explanation(explanation_id)
     shown = ScoringKey.of_explanation(e)
     score = e.scores.filter(**shown.score_filter()).first() if shown else e.scores.order_by("-created").first()
     feature = e.feature
-    return JsonResponse(
-        {
-            "id": e.pk,
-            "text": e.text,
-            "author": e.author_name,
-            "author_kind": e.author_kind,
-            "status": e.status,
-            "score": e.score_value,
-            "score_method": e.score_method or (score.method if score else None),
-            "score_status": score.status if score else None,
-            "score_stderr": score.stderr if score else None,
-            "score_version": score.version if score else None,
-            "pack_version": score.pack_version if score else None,
-            "score_details": selectors.public_score_details(score.details, in_play=feature.in_play) if score else {},
-            "best_verdict": _verdict_payload(e),
-            "votes": e.vote_count,
-            "created": e.created.isoformat(),
-            "feature": {"model": feature.source.model.slug, "source": feature.source.slug, "index": feature.index},
-        }
-    )
+    return {
+        "id": e.pk,
+        "text": e.text,
+        "author": e.author_name,
+        "author_kind": e.author_kind,
+        "status": e.status,
+        "score": e.score_value,
+        "score_method": e.score_method or (score.method if score else None),
+        "score_status": score.status if score else None,
+        "score_stderr": score.stderr if score else None,
+        "score_version": score.version if score else None,
+        "pack_version": score.pack_version if score else None,
+        "score_details": selectors.public_score_details(score.details, in_play=feature.in_play) if score else {},
+        "best_verdict": _verdict_payload(e),
+        "votes": e.vote_count,
+        "created": e.created.isoformat(),
+        "feature": _feature_ref(feature),
+    }
 
 
 def _verdict_payload(e: Explanation) -> dict[str, Any] | None:
@@ -160,45 +185,48 @@ def _verdict_payload(e: Explanation) -> dict[str, Any] | None:
             "message": v.message}
 
 
-@api_view("POST", "DELETE", login=True, rate=("vote",))
-def explanation_vote(request: HttpRequest, explanation_id: int) -> JsonResponse:
+def _vote_payload(explanation: Explanation, result: votes.VoteResult) -> dict[str, Any]:
+    return {"explanation_id": explanation.pk, "voted": result.voted, "changed": result.changed,
+            "first_vote": result.first_vote, "votes": result.votes}
+
+
+@router.post("/explanations/{int:explanation_id}/vote", response={200: VoteOut, **errors(400, 401, 403, 404, 429)},
+             auth=LOGGED_IN, throttle=[RateLimit("vote")], url_name="api-explanation-vote",
+             summary="Vote (idempotent: a second vote changes nothing)")
+def explanation_vote(request: HttpRequest, explanation_id: int) -> Any:
     explanation = _explanation(explanation_id)
-    if request.method == "POST":
-        result = votes.vote_cast(user=request.user, explanation=explanation)
-    else:
-        result = votes.vote_retract(user=request.user, explanation=explanation)
-    return JsonResponse(
-        {
-            "explanation_id": explanation.pk,
-            "voted": result.voted,
-            "changed": result.changed,
-            "first_vote": result.first_vote,
-            "votes": result.votes,
-        }
-    )
+    return _vote_payload(explanation, votes.vote_cast(user=request.user, explanation=explanation))
 
 
-@api_view("POST", login=True, rate=("vote",))
-def explanation_report(request: HttpRequest, explanation_id: int) -> JsonResponse:
+@router.delete("/explanations/{int:explanation_id}/vote", response={200: VoteOut, **errors(400, 401, 403, 404, 429)},
+               auth=LOGGED_IN, throttle=[RateLimit("vote")], url_name="api-explanation-vote",
+               summary="Take the vote back")
+def explanation_unvote(request: HttpRequest, explanation_id: int) -> Any:
+    explanation = _explanation(explanation_id)
+    return _vote_payload(explanation, votes.vote_retract(user=request.user, explanation=explanation))
+
+
+@router.post(
+    "/explanations/{int:explanation_id}/report",
+    response={(200, 201): ReportOut, **errors(400, 401, 403, 404, 429)}, auth=LOGGED_IN,
+    throttle=[RateLimit("vote")], url_name="api-explanation-report",
+    summary="Report an explanation to the moderators (201 the first time, 200 after)",
+)
+def explanation_report(request: HttpRequest, explanation_id: int, payload: ReportIn) -> Any:
     from game.services.moderation import explanation_report as report
 
     explanation = _explanation(explanation_id)
-    body = json_body(request)
-    created, hidden = report(
-        user=request.user, explanation=explanation, reason=str(body.get("reason", "")), note=str(body.get("note", ""))
-    )
-    return JsonResponse({"explanation_id": explanation.pk, "reported": True, "created": created}, status=201 if created else 200)
+    created, _hidden = report(user=request.user, explanation=explanation, reason=payload.reason, note=payload.note)
+    return Status(201 if created else 200, {"explanation_id": explanation.pk, "reported": True, "created": created})
 
 
 # --- Points and the player ----------------------------------------------------------------------
 
 
-@api_view("GET")
-def leaderboard(request: HttpRequest) -> JsonResponse:
-    period = request.GET.get("period", "all")
-    if period not in points.PERIODS:
-        raise BadRequest("period must be day, week or all.", field="period")
-    return JsonResponse({"period": period, "entries": points.leaderboard(period=period)})
+@router.get("/leaderboard", response={200: LeaderboardOut, **errors(400, 401)}, auth=ANYONE,
+            url_name="api-leaderboard", summary="Leaderboard")
+def leaderboard(request: HttpRequest, query: LeaderboardQuery = Query(...)) -> Any:
+    return {"period": query.period, "entries": points.leaderboard(period=query.period)}
 
 
 def me_payload(user) -> dict[str, Any]:
@@ -216,81 +244,62 @@ def me_payload(user) -> dict[str, Any]:
     }
 
 
-@api_view("GET", login=True)
-def me(request: HttpRequest) -> JsonResponse:
+@router.get("/me", response={200: MeOut, **errors(401)}, auth=LOGGED_IN, url_name="api-me",
+            summary="The logged-in player")
+def me(request: HttpRequest) -> Any:
     explanation_service.promote_drafts(request.user)
-    return JsonResponse(me_payload(request.user))
+    return me_payload(request.user)
 
 
-@api_view("PATCH", "POST", login=True)
-def me_preferences(request: HttpRequest) -> JsonResponse:
-    try:
-        profile = preferences_update(user=request.user, changes=json_body(request))
-    except ValueError as exc:
-        message, name = exc.args
-        raise BadRequest(message, field=name) from None
-    return JsonResponse({"preferences": profile.preferences()})
-
-
-@api_view("GET", login=True)
-def me_votes(request: HttpRequest) -> JsonResponse:
+@router.get("/me/votes", response={200: MyVotesOut, **errors(401)}, auth=LOGGED_IN, url_name="api-me-votes",
+            summary="My votes, newest first (at most 200)")
+def me_votes(request: HttpRequest) -> Any:
     """The player's votes, newest first, so they can take one back from their profile."""
     rows = (
         request.user.votes.select_related("explanation__feature__source__model")
         .filter(explanation__hidden=False)
         .order_by("-created")[:200]
     )
-    return JsonResponse(
-        {
-            "votes": [
-                {
-                    "explanation_id": v.explanation_id,
-                    "text": v.explanation.text,
-                    "feature": {
-                        "model": v.explanation.feature.source.model.slug,
-                        "source": v.explanation.feature.source.slug,
-                        "index": v.explanation.feature.index,
-                    },
-                    "created": v.created.isoformat(),
-                }
-                for v in rows
-            ]
-        }
-    )
+    return {
+        "votes": [
+            {"explanation_id": v.explanation_id, "text": v.explanation.text,
+             "feature": _feature_ref(v.explanation.feature), "created": v.created.isoformat()}
+            for v in rows
+        ]
+    }
 
 
-@api_view("GET", rate=("search",))
-def explanation_search(request: HttpRequest) -> JsonResponse:
-    query = (request.GET.get("q") or "").strip()
-    if not query:
-        raise BadRequest("Give the text to search for in ?q=.", field="q")
-    if len(query) > 200:
-        raise BadRequest("The search text is too long (200 characters at most).", field="q")
+# --- Research reads -----------------------------------------------------------------------------
+
+
+@router.get("/search/explanations", response={200: ExplanationSearchOut, **errors(400, 401, 429)}, auth=ANYONE,
+            throttle=[RateLimit("search")], url_name="api-search-explanations",
+            summary="Explanations matching the text, best first")
+def explanation_search(request: HttpRequest, query: ExplanationSearchQuery = Query(...)) -> Any:
     results = [
-        {**selectors.explanation_payload(e),
-         "feature": {"model": e.feature.source.model.slug, "source": e.feature.source.slug, "index": e.feature.index}}
-        for e in selectors.explanation_search(query)
+        {**selectors.explanation_payload(e), "feature": _feature_ref(e.feature)}
+        for e in selectors.explanation_search(query.q)
     ]
-    return JsonResponse({"query": query, "results": results})
+    return {"query": query.q, "results": results}
 
 
-@api_view("GET", rate=("export",))
-def export_source(request: HttpRequest, model: str, source: str) -> HttpResponse:
-    from django.http import StreamingHttpResponse
+EXPORT_DOC = {"responses": {200: {
+    "description": "Every feature of the source with its activations and all explanations, scores and vote "
+                   "counts: gzip-compressed JSON lines",
+    "content": {"application/gzip": {"schema": {"type": "string", "format": "binary"}}},
+}}}
 
+
+@router.get("/export/{slug:model}/{slug:source}.jsonl.gz", response={200: None, **errors(400, 401, 404, 429)},
+            auth=ANYONE, throttle=[RateLimit("export")], url_name="api-export", openapi_extra=EXPORT_DOC,
+            summary="Every feature of a source, gzip JSON lines")
+def export_source(request: HttpRequest, model: str = Path(..., pattern=SLUG),
+                  source: str = Path(..., pattern=SLUG)) -> Any:
     from game.exports import export_gzip_chunks
-    from game.models import Source
 
     src = Source.objects.select_related("model").filter(model__slug=model, slug=source).first()
     if src is None:
-        return error(f"No source {source!r} for model {model!r}.", 404)
+        raise ApiError(f"No source {source!r} for model {model!r}.", status=404)
     response = StreamingHttpResponse(export_gzip_chunks(src), content_type="application/gzip")
     response["Content-Disposition"] = f'attachment; filename="{model}-{source}.jsonl.gz"'
     return response
-
-
-@api_view("GET")
-def openapi(request: HttpRequest) -> JsonResponse:
-    from game.openapi import openapi_document
-
-    return JsonResponse(openapi_document())

@@ -22,9 +22,7 @@ def _feature_line(feature: Feature, source: Source, *, in_play: bool) -> dict[st
         # The records its scores are computed on stay unpublished while it is played.
         records = [r for r in records if not r.held_out and r.kind != ActivationRecord.Kind.RANDOM]
     return {
-        "model": model.slug,
-        "source": source.slug,
-        "index": feature.index,
+        **feature.ref.as_dict(),
         "max_activation": feature.max_activation,
         "frac_nonzero": feature.frac_nonzero,
         "in_play": in_play,
@@ -62,6 +60,8 @@ def export_lines(source: Source) -> Iterator[dict[str, Any]]:
             Prefetch("explanations", queryset=explanations),
         )
         for feature in batch:
+            # The source (and its model) are in hand: `feature.ref` then costs no query per feature.
+            feature.source = source
             yield _feature_line(feature, source, in_play=feature.pk in in_play)
 
 

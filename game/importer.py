@@ -1,5 +1,8 @@
 """Load a pack (pipeline/PACK_FORMAT.md) into the database.
 
+The pack is read through `pipeline.pack`, the one reader of the format, so a malformed pack
+fails here with the same `PackError` (and message) as everywhere else.
+
 Idempotent: importing the same pack twice changes nothing, and re-importing a rebuilt pack
 replaces only what the pack owns (statistics, records, model-authored baseline text). Rows
 that players made (explanations, scores, votes) are never deleted.
@@ -8,7 +11,6 @@ that players made (explanations, scores, votes) are never deleted.
 from __future__ import annotations
 
 import hashlib
-import json
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,6 +21,8 @@ from django.db import transaction
 
 from game.models import ActivationRecord, Campaign, Explanation, Feature, LanguageModel, Score, Source
 from jobs.models import Job
+from pipeline.pack import (PackError, PackMeta, SourceMeta, load_corpus_tokens, load_explanations, load_features,
+                           load_vocab, read_pack)
 
 BATCH = 2000
 BASELINE_SCORE_PRIORITY = 10  # players' explanations (priority 0) are scored first
@@ -37,20 +41,6 @@ class ImportReport:
     explanations_created: int = 0
     explanations_replaced: int = 0
     scores_queued: int = 0
-
-
-class PackError(Exception):
-    """The directory is not a readable pack; the message says what is wrong."""
-
-
-def read_meta(pack_dir: Path) -> dict:
-    path = pack_dir / "pack.json"
-    if not path.is_file():
-        raise PackError(f"{pack_dir} is not a pack: {path.name} is missing")
-    meta = json.loads(path.read_text())
-    if meta.get("format_version") != 1:
-        raise PackError(f"unsupported pack format {meta.get('format_version')!r} (this code reads version 1)")
-    return meta
 
 
 def display_safe(token: str) -> str:
@@ -85,11 +75,11 @@ def import_pack(
     progress: Progress | None = None,
 ) -> ImportReport:
     pack_dir = Path(pack_dir).resolve()
-    meta = read_meta(pack_dir)
+    meta = read_pack(pack_dir)
     progress = progress or (lambda stage, done, total: None)
-    vocab = [display_safe(t) for t in json.loads((pack_dir / "vocab.json").read_text())]
-    corpus = np.load(pack_dir / "corpus_tokens.npy", mmap_mode="r")
-    m = meta["model"]
+    vocab = [display_safe(t) for t in load_vocab(pack_dir)]
+    corpus = load_corpus_tokens(pack_dir)
+    m = meta.model
     with transaction.atomic():
         model, _ = LanguageModel.objects.update_or_create(
             slug=m["slug"],
@@ -101,14 +91,14 @@ def import_pack(
                 n_ctx=m.get("n_ctx", 1024),
                 tl_name=m.get("tl_name", ""),
                 pack_path=str(pack_dir),
-                metadata={**{k: v for k, v in m.items() if k not in {"slug", "name"}}, "corpus": meta.get("corpus", {})},
+                metadata={**{k: v for k, v in m.items() if k not in {"slug", "name"}}, "corpus": meta.corpus},
             ),
         )
         model.set_vocab(vocab)
     report = ImportReport(model=model.slug)
-    for spec in meta["sources"]:
-        _import_source(pack_dir, model, spec, corpus, vocab, report, progress)
-        _import_explanations(pack_dir, model, spec, report, score_baselines)
+    for spec in meta.sources:
+        _import_source(meta, model, spec, corpus, vocab, report, progress)
+        _import_explanations(meta, model, spec, report, score_baselines)
     if campaign:
         _ensure_campaign(model, campaign, report)
     if score_baselines and set(report.sources_unchanged) != set(report.sources):
@@ -119,31 +109,33 @@ def import_pack(
     return report
 
 
-def _import_source(pack_dir, model, spec, corpus, vocab: list[str], report: ImportReport, progress: Progress) -> None:
-    features_path = pack_dir / spec["features"]
-    digest = _digest(features_path, pack_dir / "corpus_tokens.npy")
+def _import_source(meta: PackMeta, model: LanguageModel, spec: SourceMeta, corpus: np.ndarray, vocab: list[str],
+                   report: ImportReport, progress: Progress) -> None:
+    if not spec.features:
+        raise PackError(f"source {spec.slug!r} names no features file")
+    digest = _digest(meta.path / spec.features, meta.path / "corpus_tokens.npy")
     with transaction.atomic():
         source, _ = Source.objects.update_or_create(
             model=model,
-            slug=spec["slug"],
+            slug=spec.slug,
             defaults=dict(
-                kind=spec["kind"],
-                layer=spec["layer"],
-                hook_point=spec["hook_point"],
-                width=spec["width"],
-                architecture=spec.get("architecture", ""),
-                weights_path=spec.get("weights_path", ""),
-                description=spec.get("description", ""),
+                kind=spec.kind,
+                layer=spec.layer,
+                hook_point=spec.hook_point,
+                width=spec.width,
+                architecture=spec.architecture,
+                weights_path=spec.weights_path,
+                description=spec.description,
             ),
         )
         report.sources.append(source.slug)
         if source.metrics.get("pack_digest") == digest:
             report.sources_unchanged.append(source.slug)
             return
-        arrays = dict(np.load(features_path))
+        arrays = load_features(meta.path, spec.slug)
         ids = _upsert_features(source, arrays, vocab=vocab, report=report, progress=progress)
         _replace_records(source, arrays, corpus, ids, report=report, progress=progress)
-        source.metrics = {**spec.get("metrics", {}), "pack_digest": digest}
+        source.metrics = {**spec.metrics, "pack_digest": digest}
         # New records mean scores are redone: the pack version is part of every score's key.
         source.pack_version = digest
         source.save(update_fields=["metrics", "pack_version"])
@@ -155,22 +147,20 @@ def _token_list(ids_row, vals_row, vocab) -> list[list]:
 
 def _feature_fields(a: dict, f: int, vocab: list[str]) -> dict:
     def opt(name: str):
-        return float(a[name][f]) if name in a and np.isfinite(a[name][f]) else None
+        return float(a[name][f]) if np.isfinite(a[name][f]) else None
 
-    fields = dict(
+    # Every array is there: `load_features` validated them against PACK_FORMAT.md.
+    return dict(
         max_activation=float(a["max_activation"][f]),
         frac_nonzero=float(a["frac_nonzero"][f]),
-        histogram={"edges": [round(float(x), 5) for x in a["hist_edges"][f]], "counts": [int(x) for x in a["hist_counts"][f]]}
-        if "hist_counts" in a else {},
-        logits_promoted=_token_list(a["logit_top_ids"][f], a["logit_top_vals"][f], vocab) if "logit_top_ids" in a else [],
-        logits_suppressed=_token_list(a["logit_bot_ids"][f], a["logit_bot_vals"][f], vocab) if "logit_bot_ids" in a else [],
+        histogram={"edges": [round(float(x), 5) for x in a["hist_edges"][f]], "counts": [int(x) for x in a["hist_counts"][f]]},
+        logits_promoted=_token_list(a["logit_top_ids"][f], a["logit_top_vals"][f], vocab),
+        logits_suppressed=_token_list(a["logit_bot_ids"][f], a["logit_bot_vals"][f], vocab),
         logit_std=opt("logit_std"),
         logit_skewness=opt("logit_skew"),
         logit_kurtosis=opt("logit_kurt"),
-        neighbours=[[int(i), round(float(c), 4)] for i, c in zip(a["neighbour_idx"][f], a["neighbour_cos"][f])]
-        if "neighbour_idx" in a else [],
+        neighbours=[[int(i), round(float(c), 4)] for i, c in zip(a["neighbour_idx"][f], a["neighbour_cos"][f])],
     )
-    return fields
 
 
 STAT_FIELDS = [
@@ -238,22 +228,17 @@ def _replace_records(source: Source, a: dict, corpus: np.ndarray, feature_ids: d
     report.records_written += n
 
 
-def _import_explanations(pack_dir: Path, model: LanguageModel, spec: dict, report: ImportReport,
+def _import_explanations(meta: PackMeta, model: LanguageModel, spec: SourceMeta, report: ImportReport,
                          score_baselines: bool) -> None:
-    rel = spec.get("explanations")
-    if not rel or not (pack_dir / rel).is_file():
+    rows = load_explanations(meta.path, spec.slug)
+    if not rows:
         return
     # Only features that fire get a baseline: a dead feature has nothing to explain.
-    source = Source.objects.get(model=model, slug=spec["slug"])
+    source = Source.objects.get(model=model, slug=spec.slug)
     feature_ids = dict(
         Feature.objects.filter(source=source, max_activation__gt=0).values_list("index", "id")
     )
-    wanted = []
-    for line in (pack_dir / rel).read_text().splitlines():
-        if line.strip():
-            row = json.loads(line)
-            if row["index"] in feature_ids and row.get("text", "").strip():
-                wanted.append(row)
+    wanted = [row for row in rows if row["index"] in feature_ids and row.get("text", "").strip()]
     with transaction.atomic():
         existing = set(
             Explanation.objects.filter(feature_id__in=feature_ids.values()).values_list("feature_id", "text")

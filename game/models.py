@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from game.refs import FeatureRef
+
 
 class LanguageModel(models.Model):
     slug = models.SlugField(max_length=64, unique=True)
@@ -129,6 +131,14 @@ class Feature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}/{self.index}"
+
+    @property
+    def ref(self) -> FeatureRef:
+        """Its public name; reads `source.model`, so select or prefetch them for many features."""
+        return FeatureRef(self.source.model.slug, self.source.slug, self.index)
+
+    def get_absolute_url(self) -> str:
+        return self.ref.url()
 
     @property
     def in_play(self) -> bool:

@@ -1,4 +1,5 @@
-"""HTML pages: the game (play, leaderboard, help) and the researcher feature page.
+"""HTML pages: the game (play, leaderboard, help, the player's profile) and the researcher
+feature page.
 
 Pages render a shell and the data they need up front; the puzzle itself comes from the
 JSON API, so the page and outside clients see exactly the same thing.
@@ -7,21 +8,22 @@ JSON API, so the page and outside clients see exactly the same thing.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
-from accounts.adapters import PENDING_RESULT_KEY, pending_save
+from accounts.views import account_settings_context
 from game import selectors
 from game.models import Vote
+from game.pending import PENDING_RESULT_KEY, pending_save
+from game.refs import FeatureRef
 
-_FEATURE_REF = re.compile(r"^(?P<model>[-\w]+)/(?P<source>[-\w]+)/(?P<index>\d{1,9})$")
 POINTS_FILE = Path(__file__).resolve().parent / "POINTS.md"
 
 
@@ -30,14 +32,6 @@ def feature_page(request: HttpRequest, model: str, source: str, index: int) -> H
     if feature is None:
         raise Http404(f"No feature {index} in {model}/{source}.")
     return render(request, "game/feature.html", selectors.feature_page_context(feature))
-
-
-def _feature_ref(raw: str) -> dict | None:
-    """`?feature=model/source/index` (where a login sends the player back) as a dict."""
-    match = _FEATURE_REF.match(raw or "")
-    if not match:
-        return None
-    return {"model": match["model"], "source": match["source"], "index": int(match["index"])}
 
 
 def _left_today(user) -> int | None:
@@ -52,11 +46,13 @@ def _left_today(user) -> int | None:
 def play_page(request: HttpRequest) -> HttpResponse:
     user = request.user
     authenticated = user.is_authenticated
+    # `?feature=model/source/index`: where a login sends the player back.
+    resume = FeatureRef.parse(request.GET.get("feature", ""))
     config = {
         "authenticated": authenticated,
         "username": user.get_username() if authenticated else None,
-        "resume": _feature_ref(request.GET.get("feature", "")),
-        # Set by accounts.adapters when the text typed before signing up was submitted.
+        "resume": resume.as_dict() if resume else None,
+        # Set by game.signals when the text typed before signing up was submitted.
         "pendingResult": request.session.pop(PENDING_RESULT_KEY, None),
         "maxChars": settings.EXPLANATION_MAX_CHARS,
         "dailyLimit": settings.DAILY_SCORED_EXPLANATIONS,
@@ -85,6 +81,19 @@ def pending_explanation(request: HttpRequest) -> JsonResponse:
     except LookupError as exc:
         return JsonResponse({"error": str(exc)}, status=404)
     return JsonResponse({"kept": True, "text": pending["text"]})
+
+
+@login_required
+@ensure_csrf_cookie
+def profile_page(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context = {
+        "nav": "profile",
+        "explanations": selectors.player_explanations(user),
+        "votes": selectors.player_votes(user),
+        **account_settings_context(request),
+    }
+    return render(request, "game/profile.html", context)
 
 
 def leaderboard_page(request: HttpRequest) -> HttpResponse:

@@ -138,7 +138,7 @@ def puzzle_payload(view: PuzzleView, *, user=None, hide_explicit: bool = False) 
         items.append(item)
     return {
         "puzzle_id": view.pk,
-        "feature": {"model": model.slug, "source": feature.source.slug, "index": feature.index},
+        "feature": feature.ref.as_dict(),
         "max_activation": round(feature.max_activation, 4),
         "clues": clues,
         "quantiles": quantiles,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Case, F, QuerySet, Value, When
+from django.db.models import Case, F, Prefetch, QuerySet, Value, When
 
-from game.models import ActivationRecord, Explanation, Feature, LanguageModel
+from game.models import ActivationRecord, Explanation, Feature, LanguageModel, Score, Vote
+
+PLAYER_LIST_LIMIT = 200
 
 
 def feature_get(*, model: str, source: str, index: int) -> Feature | None:
@@ -97,9 +99,7 @@ def feature_payload(feature: Feature) -> dict[str, Any]:
     model = feature.source.model
     in_play = feature.in_play
     return {
-        "model": model.slug,
-        "source": feature.source.slug,
-        "index": feature.index,
+        **feature.ref.as_dict(),
         "max_activation": round(feature.max_activation, 4),
         "frac_nonzero": feature.frac_nonzero,
         "in_play": in_play,
@@ -142,9 +142,14 @@ def feature_page_context(feature: Feature) -> dict[str, Any]:
         for i, c in enumerate(counts)
         if i + 1 < len(edges)
     ]
+    ref = feature.ref
     return {
         "feature": feature,
+        "ref": ref,
         "data": data,
+        "neighbour_links": [
+            {"index": idx, "cosine": cos, "url": ref.sibling(idx).url()} for idx, cos in data["neighbours"]
+        ],
         "top_records": [r for r in records if r["kind"] == ActivationRecord.Kind.TOP],
         "quantile_records": [r for r in records if r["kind"] == ActivationRecord.Kind.QUANTILE],
         "density_pct": 100 * feature.frac_nonzero,
@@ -158,3 +163,27 @@ def explanation_search(query: str, *, limit: int = 50) -> list[Explanation]:
     for word in query.split()[:10]:
         qs = qs.filter(text__icontains=word)
     return list(qs.order_by(F("score_value").desc(nulls_last=True), "-vote_count", "created")[:limit])
+
+
+def player_explanations(user, *, limit: int = PLAYER_LIST_LIMIT) -> list[Explanation]:
+    """A player's own explanations, newest first, each with `failure_reason`: the first line of
+    why scoring failed (the rest is a traceback, not for players)."""
+    failed_scores = Prefetch("scores", queryset=Score.objects.filter(status=Score.Status.FAILED), to_attr="failures")
+    explanations = list(
+        Explanation.objects.filter(author=user)
+        .select_related("feature__source__model")
+        .prefetch_related(failed_scores)
+        .order_by("-created")[:limit]
+    )
+    for explanation in explanations:
+        failure = explanation.failures[0] if explanation.failures else None
+        explanation.failure_reason = (failure.error.splitlines() or [""])[0] if failure else ""
+    return explanations
+
+
+def player_votes(user, *, limit: int = PLAYER_LIST_LIMIT) -> QuerySet[Vote]:
+    return (
+        Vote.objects.filter(user=user)
+        .select_related("explanation__feature__source__model")
+        .order_by("-created")[:limit]
+    )

@@ -8,6 +8,7 @@ urlpatterns = [
     path("play/pending", pages.pending_explanation, name="play-pending"),
     path("leaderboard", pages.leaderboard_page, name="leaderboard"),
     path("help", pages.help_page, name="help"),
+    path("profile", pages.profile_page, name="profile"),
     # Catch-all shape: keep it last.
     path("<slug:model>/<slug:source>/<int:index>", pages.feature_page, name="feature"),
 ]

@@ -20,11 +20,12 @@ from typing import Any
 
 from inference_client.engine import InferenceEngine
 from inference_client.errors import InferenceError
-from inference_client.validation import activation_request, search_request
 
 log = logging.getLogger("inference_client.server")
 
 MAX_BODY_BYTES = 1_000_000
+MAX_RESULTS = 100
+_KINDS = {str: "a string", int: "an integer", list: "a list"}
 
 
 class InferenceServer(ThreadingHTTPServer):
@@ -36,15 +37,38 @@ class InferenceServer(ThreadingHTTPServer):
 
 
 def _activation(engine: InferenceEngine, body: Any) -> dict[str, Any]:
-    req = activation_request(body)
-    _check_model(engine, req.model)
-    return engine.feature_activation(req.text, req.source, req.index)
+    _check_model(engine, _field(body, "model", str))
+    index = _field(body, "index", int)
+    if index < 0:
+        raise InferenceError("'index' is a feature number (0 or more).", field="index")
+    return engine.feature_activation(_field(body, "text", str), _field(body, "source", str), index)
 
 
 def _search(engine: InferenceEngine, body: Any) -> dict[str, Any]:
-    req = search_request(body)
-    _check_model(engine, req.model)
-    return engine.search_all(req.text, req.sources, req.sort_by_token_indexes, req.num_results)
+    _check_model(engine, _field(body, "model", str))
+    sources = _field(body, "sources", list, optional=True)
+    positions = _field(body, "sort_by_token_indexes", list, optional=True)
+    num_results = _field(body, "num_results", int, optional=True)
+    if sources is not None and not all(isinstance(s, str) for s in sources):
+        raise InferenceError("'sources' is a list of source names.", field="sources")
+    if positions is not None and not all(isinstance(i, int) and not isinstance(i, bool) for i in positions):
+        raise InferenceError("'sort_by_token_indexes' is a list of token positions.", field="sort_by_token_indexes")
+    if num_results is not None and not 1 <= num_results <= MAX_RESULTS:
+        raise InferenceError(f"'num_results' is from 1 to {MAX_RESULTS}.", field="num_results")
+    return engine.search_all(_field(body, "text", str), sources, positions, num_results or 25)
+
+
+def _field(body: Any, name: str, kind: type, *, optional: bool = False) -> Any:
+    """The web tier (`research/`) checks requests fully; this server only refuses what would
+    break the engine, naming the field."""
+    if not isinstance(body, dict):
+        raise InferenceError("The request body must be a JSON object.")
+    value = body.get(name)
+    if value is None and optional:
+        return None
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise InferenceError(f"Give {name!r} as {_KINDS[kind]}.", field=name)
+    return value
 
 
 def _check_model(engine: InferenceEngine, slug: str) -> None:

@@ -1,4 +1,8 @@
-"""Job handlers by name, and the exceptions a handler uses to steer retries."""
+"""Job handlers by name, and the exceptions a handler uses to steer retries.
+
+Apps register in a module named `jobs` of their own (e.g. `game/jobs.py`), which
+`JobsConfig.ready()` imports: the queue never imports an app.
+"""
 
 from __future__ import annotations
 

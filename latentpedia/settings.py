@@ -64,7 +64,8 @@ INSTALLED_APPS = [
     "game",
     "accounts",
     "scoring",
-    "inference_client",
+    # inference_client is a library, not an app: its engine and server run without Django.
+    "research",
     "pipeline",
 ]
 
@@ -203,7 +204,7 @@ INFERENCE_RATE_LIMIT = (env_int("INFERENCE_RATE_LIMIT", 30), 60)
 DAILY_SCORED_EXPLANATIONS = env_int("DAILY_SCORED_EXPLANATIONS", 10)
 EXPLANATION_MAX_CHARS = 500
 
-SCORING_METHOD = env_str("SCORING_METHOD", "offline-simulation")
+SCORING_METHOD = env_str("SCORING_METHOD", "contextual-simulation")
 SCORING_DAILY_BUDGET_USD = env_float("SCORING_DAILY_BUDGET_USD", 20.0)
 OPENAI_BASE_URL = env_str("OPENAI_BASE_URL")
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")

@@ -1,11 +1,14 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from latentpedia import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("api/", include("inference_client.urls")),
-    path("api/", include("game.api_urls")),
+    path(api.PREFIX, api.urls()),
+    # Then any other /api/ path answers JSON, never an HTML 404 page (newlines too).
+    path(api.PREFIX, include([re_path(r"^[\s\S]*$", api.not_found, name="api-not-found")])),
     path("", include("accounts.urls")),
     path("", include("game.urls")),
 ]

@@ -131,6 +131,13 @@ def read_pack(path: str | Path) -> PackMeta:
         if key not in raw:
             raise PackError(f"{meta_path}: missing {key!r}")
     known = set(SourceMeta.__dataclass_fields__)
+    required = ("slug", "kind", "layer", "hook_point", "width")
+    for i, s in enumerate(raw["sources"]):
+        if not isinstance(s, dict):
+            raise PackError(f"{meta_path}: sources[{i}] is not an object")
+        missing = [k for k in required if k not in s]
+        if missing:
+            raise PackError(f"{meta_path}: source {s.get('slug', i)!r} is missing {missing}")
     sources = [SourceMeta(**{k: v for k, v in s.items() if k in known}) for s in raw["sources"]]
     for s in sources:
         for rel in (s.features, s.explanations):
@@ -154,16 +161,34 @@ def load_explanations(path: str | Path, slug: str) -> list[dict]:
     src = read_pack(path).source(slug)
     if not src.explanations:
         return []
+    rows = []
     with (Path(path) / src.explanations).open() as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise PackError(f"{src.explanations}:{n}: invalid JSON ({e})") from e
+            if not isinstance(row, dict) or isinstance(row.get("index"), bool) or not isinstance(row.get("index"), int):
+                raise PackError(f"{src.explanations}:{n}: expected an object with an integer \"index\"")
+            rows.append(row)
+    return rows
+
+
+def _required_file(path: str | Path, name: str) -> Path:
+    file = Path(path) / name
+    if not file.is_file():
+        raise PackError(f"{path}: {name} is missing from the pack")
+    return file
 
 
 def load_vocab(path: str | Path) -> list[str]:
-    return json.loads((Path(path) / "vocab.json").read_text())
+    return json.loads(_required_file(path, "vocab.json").read_text())
 
 
 def load_corpus_tokens(path: str | Path) -> np.ndarray:
-    return np.load(Path(path) / "corpus_tokens.npy", mmap_mode="r")
+    return np.load(_required_file(path, "corpus_tokens.npy"), mmap_mode="r")
 
 
 def record_tokens(tokens: np.ndarray, arrays: dict[str, np.ndarray], r: int) -> np.ndarray:

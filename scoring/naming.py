@@ -83,3 +83,70 @@ def naming_scores(explanation: str, tokens: Sequence[str]) -> np.ndarray:
         elif len(key) >= 3 and key.isalpha() and any(key in w for w in longer):
             out[i] = INSIDE
     return out
+
+
+# Punctuation and layout are named in words ("closing parentheses", "full stops", "blank
+# lines"); a sentence embedding of ")" alone barely resembles "closing parenthesis".
+_SYMBOL_WORDS: list[tuple[str, str]] = [
+    (r"clos\w* (?:parenthes[ie]s|parens?|brackets?)", ")"),
+    (r"open\w* (?:parenthes[ie]s|parens?|brackets?)", "("),
+    (r"parenthes[ie]s|parens?\b|round brackets?", "()"),
+    (r"square brackets?", "[]"),
+    (r"(?:curly )?braces?|curly brackets?", "{}"),
+    (r"angle brackets?", "<>"),
+    (r"commas?", ","),
+    (r"full stops?|periods?\b|dots?\b", "."),
+    (r"colons?", ":"),
+    (r"semicolons?", ";"),
+    (r"quot(?:e|es|ation marks?)\b", "\"'"),
+    (r"apostrophes?", "'"),
+    (r"asterisks?|stars?\b", "*"),
+    (r"underscores?|dunder", "_"),
+    (r"hash(?:es)?\b|pound signs?", "#"),
+    (r"equals? signs?|equals\b", "="),
+    (r"hyphens?|dash(?:es)?\b|minus", "-"),
+    (r"backslash(?:es)?", "\\"),
+    (r"slash(?:es)?\b", "/"),
+    (r"pipes?\b|vertical bars?", "|"),
+    (r"at signs?", "@"),
+    (r"percent signs?", "%"),
+    (r"ampersands?", "&"),
+    (r"question marks?", "?"),
+    (r"exclamation marks?", "!"),
+    (r"backticks?", "`"),
+    (r"tildes?", "~"),
+    (r"carets?", "^"),
+    (r"plus signs?", "+"),
+    (r"dollar signs?", "$"),
+]
+_SYMBOLS = [(re.compile(r"\b(?:" + p + ")", re.I), chars) for p, chars in _SYMBOL_WORDS]
+_DIGITS = re.compile(r"\b(?:digits?|numbers?|numerals?|integers?)\b", re.I)
+_NEWLINES = re.compile(r"\b(?:newlines?|new lines?|line breaks?|blank lines?|line endings?|end of (?:a |the )?line)\b", re.I)
+_INDENT = re.compile(r"\b(?:indentation|indented|indent|leading spaces|whitespace|spaces)\b", re.I)
+
+
+def symbol_scores(explanation: str, tokens: Sequence[str]) -> np.ndarray:
+    """Per token: 1 where it is made of symbols the explanation names in words (or is a
+    number, a newline, indentation when those are named), 0.6 where such a symbol is part of
+    a punctuation-only token, else 0."""
+    chars: set[str] = set()
+    for rx, cs in _SYMBOLS:
+        if rx.search(explanation):
+            chars |= set(cs)
+    digits = bool(_DIGITS.search(explanation))
+    newlines = bool(_NEWLINES.search(explanation))
+    indent = bool(_INDENT.search(explanation))
+    out = np.zeros(len(tokens), dtype=np.float64)
+    for i, token in enumerate(tokens):
+        s = token.strip()
+        if s and chars and all(c in chars or c.isspace() for c in s):
+            out[i] = 1.0
+        elif s and chars and any(c in chars for c in s) and not any(c.isalnum() for c in s):
+            out[i] = 0.6
+        elif digits and s.isdigit():
+            out[i] = 1.0
+        elif not s and "\n" in token and newlines:
+            out[i] = 1.0
+        elif not s and token and indent:
+            out[i] = 0.7
+    return out

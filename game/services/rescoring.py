@@ -29,6 +29,7 @@ def stale_explanations(source: Source):
     return (
         Explanation.objects.filter(feature__in=Feature.objects.in_play().filter(source=source), hidden=False)
         .exclude(status=Explanation.Status.DRAFT)
+        .exclude(**key.explanation_filter())
         .exclude(id__in=Score.objects.filter(**key.score_filter()).values("explanation_id"))
     )
 

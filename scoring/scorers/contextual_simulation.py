@@ -10,9 +10,10 @@ readings of the explanation, each turned into a per-token prediction:
   matching clause counts, so "X, and also Y" predicts Y too and pays for it where Y is
   wrong), and against the explanation's content words one by one;
 - *on its own*: the sentence embedding of the token's string against the explanation's;
-- *named*: tokens the explanation names in plain words (`scoring/naming.py`) or quotes
-  (`scoring/lexical.py`), with a weight kept small so that naming a token can help but not
-  dominate.
+- *named*: tokens the explanation names in plain words, punctuation and layout it names in
+  words ("closing parentheses", "blank lines"; `scoring/naming.py`), and tokens it quotes
+  (`scoring/lexical.py`); together they weigh less than the readings in context, so that
+  naming a token helps but cannot dominate.
 
 Each reading is sharpened and scaled to a maximum of 1 over the scored tokens, then mixed
 with weights tuned on the tune split of the human-written validity set (never the test
@@ -30,7 +31,7 @@ from scoring.base import PermanentScoringError, Record, ScoreResult, ScoringInpu
 from scoring.contextual import ContextualEncoder, default_encoder
 from scoring.embedder import Embedder, default_embedder
 from scoring.lexical import ExplanationTerms
-from scoring.naming import naming_scores
+from scoring.naming import naming_scores, symbol_scores
 from scoring.pearson import pearson
 from scoring.records import all_records, normalise_activations
 from scoring.registry import register
@@ -44,12 +45,13 @@ _CLAUSES = re.compile(
 
 # reading -> (weight, sharpness); sharpness 0 means the reading is already a strength in 0..1.
 WEIGHTS: dict[str, tuple[float, float]] = {
-    "clause": (0.29, 10.0),
-    "clause_words": (0.19, 10.0),
+    "clause": (0.435, 10.0),
+    "clause_words": (0.095, 10.0),
     "words": (0.77, 10.0),
     "alone": (0.30, 6.0),
-    "named": (0.16, 0.0),
+    "named": (0.32, 0.0),
     "quoted": (0.24, 0.0),
+    "symbols": (0.80, 0.0),
 }
 
 
@@ -98,18 +100,20 @@ class ContextualSimulator:
     def readings(self, explanation: str, records: list[Record]) -> dict[str, np.ndarray]:
         """Every reading of the explanation, per token of all records (concatenated)."""
         tokens = [t for r in records for t in r.tokens]
-        ctx = np.concatenate(self.encoder.records([r.tokens for r in records]))
-        whole, words = self.encoder.explanation(explanation)
-        parts = [self.encoder.explanation(c) for c in clauses(explanation)]
-        vecs = self.embedder.encode([explanation, *(token_label(t) for t in tokens)])
+        parts_text = clauses(explanation)
+        record_vecs, explained = self.encoder.encode([r.tokens for r in records], [explanation, *parts_text])
+        ctx = np.concatenate(record_vecs)
+        whole, parts = explained[0], explained[1:]
+        labels = self.embedder.encode([token_label(t) for t in tokens])
         terms = ExplanationTerms.parse(explanation)
         return {
-            "clause": np.max(np.stack([ctx @ q for q, _ in parts]), axis=0),
-            "clause_words": np.max(np.stack([(ctx @ w.T).max(axis=1) for _, w in parts]), axis=0),
-            "words": (ctx @ words.T).max(axis=1),
-            "alone": vecs[1:] @ vecs[0],
+            "clause": np.max(np.stack([ctx @ p.whole for p in parts]), axis=0),
+            "clause_words": np.max(np.stack([(ctx @ p.content.T).max(axis=1) for p in parts]), axis=0),
+            "words": (ctx @ whole.content.T).max(axis=1),
+            "alone": labels @ whole.sentence,
             "named": naming_scores(explanation, tokens),
             "quoted": np.concatenate([terms.scores(r.tokens) for r in records]),
+            "symbols": symbol_scores(explanation, tokens),
         }
 
     def predict(self, explanation: str, records: list[Record]) -> list[np.ndarray]:

@@ -1,5 +1,6 @@
 """Generated requests from /api/openapi.json (schemathesis) never get a server error, for an
-anonymous caller and for a player with an API token, and every error answer is JSON."""
+anonymous caller and for a player with an API token; every answer conforms to the document
+(status code, content type, headers, response schema), and every error answer is JSON."""
 
 from __future__ import annotations
 
@@ -9,10 +10,21 @@ schemathesis = pytest.importorskip("schemathesis", reason="pip install schemathe
 
 from hypothesis import HealthCheck, settings as hsettings  # noqa: E402
 
-from game.openapi import openapi_document  # noqa: E402
+from schemathesis.checks import not_a_server_error  # noqa: E402
+from schemathesis.specs.openapi.checks import (  # noqa: E402
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from latentpedia.api import api  # noqa: E402
 from latentpedia.wsgi import application  # noqa: E402
 
-schema = schemathesis.openapi.from_dict(openapi_document())
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
+          response_schema_conformance]
+
+schema = schemathesis.openapi.from_dict(api.get_openapi_schema())  # the document generated from the code
 schema.app = application  # in-process WSGI calls: the test database, no server to start
 
 
@@ -49,4 +61,6 @@ def _check(response) -> None:
 @hsettings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_generated_requests_get_no_server_error(case, fuzz_data, token) -> None:
     for headers in ({}, {"Authorization": f"Bearer {token}"}):
-        _check(case.call(headers=headers))
+        response = case.call(headers=headers)
+        _check(response)
+        case.validate_response(response, checks=CHECKS, headers=headers)

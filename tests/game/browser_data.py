@@ -121,6 +121,8 @@ def _records(feature, vocab, peak: float, top, quantiles=(), held_out=(), random
 
 
 def build() -> dict[str, dict]:
+    from django.conf import settings
+
     from game.models import Campaign, Explanation, Feature, LanguageModel, Source
 
     vocab = _Vocab()
@@ -132,10 +134,10 @@ def build() -> dict[str, dict]:
     animals = Feature.objects.create(source=source, index=12, max_activation=4.2, frac_nonzero=0.01, vote_count=1)
     _records(animals, vocab, 4.2, ANIMALS, held_out=[("A {goat} ate the grass .", 0.9)])
     Explanation.objects.create(feature=animals, text="names of animals", author_model="demo-explainer",
-                               status=Explanation.Status.SCORED, score_value=0.41, score_method="offline-simulation",
+                               status=Explanation.Status.SCORED, score_value=0.41, score_method=settings.SCORING_METHOD, score_version="1",
                                vote_count=1)
     Explanation.objects.create(feature=animals, text="pets and farm animals", author_model="demo-explainer",
-                               status=Explanation.Status.SCORED, score_value=0.37, score_method="offline-simulation")
+                               status=Explanation.Status.SCORED, score_value=0.37, score_method=settings.SCORING_METHOD, score_version="1")
     hostile = Feature.objects.create(source=source, index=99, max_activation=3.0)
     values = [0.0, 1.5, 0.0, 3.0, 2.0, 1.0, 0.5, 2.5, 0.0]
     _records(hostile, vocab, 3.0, [], randoms=[])
@@ -143,7 +145,7 @@ def build() -> dict[str, dict]:
 
     ActivationRecord.objects.bulk_create([_record(hostile, vocab, HOSTILE_TOKENS, values, kind="top", rank=0)])
     Explanation.objects.create(feature=hostile, text=HOSTILE_EXPLANATION, author_model="<b>model</b>",
-                               status=Explanation.Status.SCORED, score_value=0.5, score_method="offline-simulation")
+                               status=Explanation.Status.SCORED, score_value=0.5, score_method=settings.SCORING_METHOD, score_version="1")
     model.d_vocab = len(vocab.words)
     model.save()
     model.set_vocab(vocab.words)

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import json
+
+import numpy as np
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
@@ -80,8 +83,36 @@ def test_baseline_explanations_are_queued_for_scoring_behind_players(tmp_path) -
 
 
 def test_a_directory_that_is_not_a_pack_is_refused_clearly(tmp_path) -> None:
-    with pytest.raises(CommandError, match="pack.json is missing"):
+    with pytest.raises(CommandError, match="is not a pack: no pack.json"):
         call_command("import_pack", str(tmp_path))
+
+
+def test_a_pack_with_a_broken_feature_file_fails_with_the_pack_readers_error(tmp_path) -> None:
+    pack = write_tiny_pack(tmp_path / "p")
+    path = pack / "features" / "0-res-sae.npz"
+    with np.load(path) as z:
+        arrays = {n: z[n] for n in z.files if n != "rec_nz_ptr"}
+    np.savez_compressed(path, **arrays)
+    with pytest.raises(CommandError, match=r"feature arrays missing: \['rec_nz_ptr'\]"):
+        call_command("import_pack", str(pack))
+    assert not Feature.objects.filter(source__slug="0-res-sae").exists()
+
+
+def test_a_pack_with_a_bad_explanation_line_names_the_file_and_line(tmp_path) -> None:
+    pack = write_tiny_pack(tmp_path / "p")
+    with (pack / "explanations" / "0-mlp.jsonl").open("a") as fh:
+        fh.write("{not json\n")
+    with pytest.raises(CommandError, match=r"explanations/0-mlp.jsonl:5: invalid JSON"):
+        call_command("import_pack", str(pack))
+
+
+def test_a_source_missing_required_fields_is_refused_clearly(tmp_path) -> None:
+    pack = write_tiny_pack(tmp_path / "p")
+    meta = json.loads((pack / "pack.json").read_text())
+    del meta["sources"][0]["hook_point"]
+    (pack / "pack.json").write_text(json.dumps(meta))
+    with pytest.raises(CommandError, match=r"source '0-mlp' is missing \['hook_point'\]"):
+        call_command("import_pack", str(pack))
 
 
 def test_control_characters_in_the_vocabulary_become_visible_marks(tmp_path) -> None:

@@ -7,7 +7,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from accounts.adapters import PENDING_KEY
+from game.pending import PENDING_KEY
 from tests.factories import make_explanation, make_feature, make_user
 
 pytestmark = pytest.mark.django_db

@@ -78,3 +78,12 @@ def test_a_player_cannot_revoke_someone_elses_token(client, player):
     client.post(reverse("profile-token-revoke", args=[token.pk]))
     token.refresh_from_db()
     assert token.revoked is None
+
+
+def test_the_profile_links_each_explanation_and_vote_to_its_feature_page(client, player):
+    mine = make_explanation(author=player, text="bananas")
+    voted = make_explanation(text="apples")
+    Vote.objects.create(user=player, explanation=voted)
+    content = client.get(reverse("profile")).content.decode()
+    for feature in (mine.feature, voted.feature):
+        assert f'href="{feature.get_absolute_url()}">{feature.ref}</a>' in content

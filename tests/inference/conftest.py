@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from inference_client import client
+from inference_client import backends
 from inference_client.engine import InferenceEngine
 from inference_client.server import InferenceServer
 from tests.inference.model_pack import MODEL_SLUG, write_model_pack
@@ -39,7 +39,7 @@ def server_url(engine: InferenceEngine) -> Iterator[str]:
 @pytest.fixture
 def local_engine(model_pack: Path, engine: InferenceEngine, monkeypatch: pytest.MonkeyPatch) -> InferenceEngine:
     """The in-process client finds the session's engine in its cache instead of loading again."""
-    monkeypatch.setitem(client._engines, str(model_pack.resolve()), engine)
+    monkeypatch.setitem(backends._engines, str(model_pack.resolve()), engine)
     return engine
 
 

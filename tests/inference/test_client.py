@@ -8,8 +8,9 @@ from types import SimpleNamespace
 import pytest
 from django.test import override_settings
 
-from inference_client import client
-from inference_client.client import HttpInference, LocalInference, get_inference
+from inference_client import backends
+from inference_client.backends import HttpInference, LocalInference
+from inference_client.client import get_inference
 from inference_client.engine import InferenceEngine
 from inference_client.errors import InferenceError
 from tests.inference.model_pack import MODEL_SLUG
@@ -54,7 +55,7 @@ def test_a_server_failure_is_a_502(server_url: str, engine: InferenceEngine, mon
 
 @override_settings(INFERENCE_URL="")
 def test_without_a_url_it_runs_the_models_pack_in_process(model_pack, monkeypatch) -> None:
-    monkeypatch.setattr(client, "_engines", {})
+    monkeypatch.setattr(backends, "_engines", {})
     first = get_inference(fake_model(str(model_pack)))
     second = get_inference(fake_model(str(model_pack)))
     assert isinstance(first, LocalInference)

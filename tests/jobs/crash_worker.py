@@ -14,7 +14,6 @@ django.setup()
 from jobs.worker import work  # noqa: E402
 from scoring.base import ScoreResult  # noqa: E402
 from scoring.registry import register  # noqa: E402
-import jobs.handlers  # noqa: E402,F401
 
 
 class SlowScorer:

@@ -3,7 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from game.importer import PackError, import_pack
+from game.importer import import_pack
+from pipeline.pack import PackError
 
 
 class Command(BaseCommand):

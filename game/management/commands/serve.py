@@ -22,8 +22,6 @@ class Command(RunserverCommand):
         if options.get("no_worker"):
             super().inner_run(*args, **options)
             return
-        import jobs.handlers  # noqa: F401 - registers every handler
-
         twisted_loop.call_soon(lambda: twisted_loop.create_task(work_in_event_loop()))
         super().inner_run(*args, **options)
         # The server stopped (SIGTERM / Ctrl-C). A job still running in a worker thread would

@@ -13,8 +13,6 @@ class Command(BaseCommand):
         parser.add_argument("--poll", type=float, default=0.5, help="Seconds between polls of an empty queue.")
 
     def handle(self, *args, **options) -> None:
-        import jobs.handlers  # noqa: F401 - registers every app's handlers
-
         ran = work(
             worker_id=options["worker_id"], poll_s=options["poll"], burst=options["burst"], max_jobs=options["max_jobs"]
         )

@@ -1,39 +1,16 @@
-"""`POST /api/activation/test` and `POST /api/search/all` (/work/shared/API.md): run the model on
-a visitor's text. Views stay thin: validation in `validation`, the model behind `get_inference`.
-
-Both routes are csrf_exempt: they only compute (no state changes, nothing tied to the session),
-so a forged cross-site request gains nothing, and outside scripts may call them without a token.
-Abuse is held back by the per-IP rate limit instead.
-"""
+"""Running a model on a visitor's text for the API: the catalogue says which models, sources
+and features exist; `inference_client` runs the model (here, or on an inference server)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Case, F, IntegerField, Q, When
-from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from game.api_support import BadRequest, api_view, json_body
 from game.models import Explanation, LanguageModel, Source
 from inference_client.client import get_inference
 from inference_client.errors import InferenceError
-from inference_client.validation import activation_request, search_request
-
-
-def _inference_view(handler: Callable[[Any], dict[str, Any]]) -> Callable[[HttpRequest], HttpResponse]:
-    """POST only, rate-limited (its own budget: see `game.services.ratelimit`), JSON in and out,
-    with the JSON errors every API view gives."""
-
-    @api_view("POST", rate=("inference",), csrf=False)  # csrf: see the module docstring
-    def view(request: HttpRequest) -> HttpResponse:
-        try:
-            return JsonResponse(handler(json_body(request)))
-        except InferenceError as exc:
-            raise BadRequest(exc.message, field=exc.field, status=exc.status) from None
-
-    view.__name__ = handler.__name__
-    return view
+from research.schemas import ActivationIn, SearchAllIn
 
 
 def _model(slug: str) -> LanguageModel:
@@ -51,8 +28,8 @@ def _sources(model: LanguageModel, slugs: list[str], field: str) -> dict[str, So
     return found
 
 
-def _activation(body: Any) -> dict[str, Any]:
-    req = activation_request(body)
+def feature_activation(req: ActivationIn) -> dict[str, Any]:
+    """One feature's activation on each token of the text: {tokens, values, max_value}."""
     model = _model(req.model)
     source = _sources(model, [req.source], "source")[req.source]
     if req.index >= source.width:
@@ -63,8 +40,8 @@ def _activation(body: Any) -> dict[str, Any]:
     return get_inference(model).feature_activation(req.text, req.source, req.index)
 
 
-def _search(body: Any) -> dict[str, Any]:
-    req = search_request(body)
+def search_all(req: SearchAllIn) -> dict[str, Any]:
+    """The features that fire most on the text, each with its best visible explanation."""
     model = _model(req.model)
     if req.sources:
         slugs = list(_sources(model, req.sources, "sources"))
@@ -98,7 +75,3 @@ def best_explanations(model: LanguageModel, features: list[tuple[str, int]]) -> 
     for slug, index, text in rows:
         best.setdefault((slug, index), text)
     return best
-
-
-activation_test = _inference_view(_activation)
-search_all = _inference_view(_search)

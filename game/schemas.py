@@ -1,0 +1,287 @@
+"""Request and response schemas of the game's API routes (`game/api.py`, `shared/API.md`).
+
+Responses list every key the routes have always sent; request schemas check types and say
+which field is wrong, while the rules themselves (text limits, junk, duplicates, reasons) stay
+in `game/services`, which give the messages players see.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from django.conf import settings
+from ninja import Field, Schema
+from pydantic import BeforeValidator, StrictInt, field_validator
+
+from game.models import ExplanationReport, PuzzleView
+from accounts.api_base import In, custom_error
+
+ExplanationStatus = Literal["draft", "queued", "scored", "failed"]
+FlagReason = Literal[tuple(PuzzleView.Reason.values)]  # type: ignore[valid-type]
+ReportReason = Literal[tuple(ExplanationReport.Reason.values)]  # type: ignore[valid-type]
+
+
+# --- Shared pieces ------------------------------------------------------------------------------
+
+
+class FeatureRefOut(Schema):
+    model: str
+    source: str
+    index: int
+
+
+class Record(Schema):
+    """One text window with the feature's activation on each token."""
+
+    tokens: list[str]
+    values: list[float]
+    max_value: float
+    max_position: int
+    kind: str = Field(description="top, quantile or random")
+    quantile_bin: int | None
+    duplicates: int = Field(description="near-duplicate windows this one stands for")
+
+
+class FeatureRecord(Record):
+    held_out: bool = Field(description="kept from the clues for scoring (shown once the feature leaves play)")
+
+
+class ExplanationOut(Schema):
+    id: int
+    text: str
+    author: str
+    author_kind: Literal["human", "model"]
+    status: ExplanationStatus
+    score: float | None
+    score_stderr: float | None
+    score_method: str | None
+    score_version: str | None
+    pack_version: str | None
+    votes: int
+
+
+# --- Features -----------------------------------------------------------------------------------
+
+
+class Logits(Schema):
+    promoted: list[tuple[str, float]] = Field(description="[token, value] pairs the feature pushes up")
+    suppressed: list[tuple[str, float]] = Field(description="[token, value] pairs it pushes down")
+
+
+class LogitStats(Schema):
+    std: float | None
+    skewness: float | None
+    kurtosis: float | None
+
+
+class FeatureOut(Schema):
+    model: str
+    source: str
+    index: int
+    max_activation: float
+    frac_nonzero: float
+    in_play: bool
+    pack_version: str | None
+    activations: list[FeatureRecord]
+    explanations: list[ExplanationOut]
+    logits: Logits
+    logit_stats: LogitStats
+    histogram: dict[str, list[float | int]] = Field(description='{"edges": [...], "counts": [...]} or {}')
+    neighbours: list[tuple[int, float]] = Field(description="[index, cosine] of the nearest features")
+
+
+# --- Puzzles ------------------------------------------------------------------------------------
+
+
+class PuzzleQuery(In):
+    hide_explicit: str = Field(
+        "", description="1 or true: anonymous players hide explicit clues (players' profiles decide for them)"
+    )
+
+
+class ClueShown(Record):
+    hidden_explicit: Literal[False]
+
+
+class ClueHidden(Schema):
+    """A clue hidden for a player who hides explicit content: no tokens or values leak."""
+
+    hidden_explicit: Literal[True]
+    kind: str
+    quantile_bin: int | None
+    max_value: float
+
+
+Clue = ClueShown | ClueHidden
+
+
+class PuzzleExplanation(ExplanationOut):
+    voted: bool
+    own: bool
+    settled: bool
+
+
+class PuzzleOut(Schema):
+    puzzle_id: int
+    feature: FeatureRefOut
+    max_activation: float
+    clues: list[Clue]
+    quantiles: list[Clue]
+    explanations: list[PuzzleExplanation]
+    scoring_notice: str | None
+
+
+class PuzzleActionOut(Schema):
+    puzzle_id: int
+    action: str
+
+
+class FlagIn(In):
+    reason: FlagReason
+
+
+class FlagOut(PuzzleActionOut):
+    reason: str
+
+
+# --- Explanations and votes ---------------------------------------------------------------------
+
+
+def _digits_to_int(value: Any) -> Any:
+    return int(value) if isinstance(value, str) and value.isdigit() else value
+
+
+class ExplanationIn(In):
+    model: str
+    source: str
+    index: Annotated[StrictInt, BeforeValidator(_digits_to_int)]
+    # The length and the rules are checked by the service, with the message players see.
+    text: str = Field(json_schema_extra={"maxLength": settings.EXPLANATION_MAX_CHARS})
+
+    @field_validator("text", mode="before")
+    @classmethod
+    def _text_given(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise custom_error("text", "Write an explanation first: text is missing.")
+        return value
+
+
+class ExplanationCreated(Schema):
+    id: int
+    status: ExplanationStatus = Field(description="queued (a scoring job exists), draft (over the daily limit) or scored")
+    text: str
+    explanations_left_today: int
+
+
+class Verdict(Schema):
+    beat: bool
+    previous_best: float | None
+    difference: float | None
+    noise: float | None
+    message: str
+
+
+class ExplanationDetail(Schema):
+    id: int
+    text: str
+    author: str
+    author_kind: Literal["human", "model"]
+    status: ExplanationStatus
+    score: float | None
+    score_method: str | None
+    score_status: str | None
+    score_stderr: float | None
+    score_version: str | None
+    pack_version: str | None
+    score_details: dict[str, Any]
+    best_verdict: Verdict | None
+    votes: int
+    created: str
+    feature: FeatureRefOut
+
+
+class VoteOut(Schema):
+    explanation_id: int
+    voted: bool = Field(description="the player's vote stands after the call")
+    changed: bool = Field(description="this call created or removed it")
+    first_vote: bool
+    votes: int
+
+
+class ReportIn(In):
+    reason: ReportReason
+    note: str = ""
+
+
+class ReportOut(Schema):
+    explanation_id: int
+    reported: bool
+    created: bool
+
+
+# --- Points and the player ----------------------------------------------------------------------
+
+
+class LeaderboardQuery(In):
+    period: Literal["day", "week", "all"] = "all"
+
+
+class LeaderboardEntry(Schema):
+    rank: int
+    username: str
+    points: int
+
+
+class LeaderboardOut(Schema):
+    period: str
+    entries: list[LeaderboardEntry]
+
+
+class MeOut(Schema):
+    username: str
+    points: int
+    points_today: int
+    points_week: int
+    explanations_left_today: int
+    daily_limit: int
+    drafts: int
+    preferences: dict[str, bool]
+    has_voted: bool
+    scoring_notice: str | None
+
+
+class MyVote(Schema):
+    explanation_id: int
+    text: str
+    feature: FeatureRefOut
+    created: str
+
+
+class MyVotesOut(Schema):
+    votes: list[MyVote]
+
+
+# --- Research reads -----------------------------------------------------------------------------
+
+
+class ExplanationSearchQuery(In):
+    q: str = Field(description="the text to look for (200 characters at most)")
+
+    @field_validator("q")
+    @classmethod
+    def _q(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise custom_error("q", "Give the text to search for in ?q=.")
+        if len(value) > 200:
+            raise custom_error("q", "The search text is too long (200 characters at most).")
+        return value
+
+
+class FoundExplanation(ExplanationOut):
+    feature: FeatureRefOut
+
+
+class ExplanationSearchOut(Schema):
+    query: str
+    results: list[FoundExplanation]

@@ -1,0 +1,30 @@
+"""The game's side of logging in: an explanation typed before login is submitted as the
+player gets in (see `game.pending`), and the login then lands on that puzzle.
+
+Django's `user_logged_in`, not allauth's: password login, signup and OAuth all send it from
+inside `login()`, before allauth works out where to redirect, so the resume URL set here is
+read by `accounts.adapters.AccountAdapter` for this very login. (allauth's own signal comes
+after the redirect is built.)
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from accounts.adapters import resume_after_login
+from game.pending import PENDING_KEY, PENDING_RESULT_KEY, pending_resume_url, pending_submit
+
+
+@receiver(user_logged_in, dispatch_uid="game.submit_pending_explanation")
+def submit_pending_explanation(sender, request: HttpRequest | None, user, **kwargs) -> None:
+    if request is None or not hasattr(request, "session"):
+        return
+    pending = request.session.pop(PENDING_KEY, None)
+    if not isinstance(pending, dict):
+        return
+    request.session[PENDING_RESULT_KEY] = pending_submit(user=user, pending=pending)
+    url = pending_resume_url(pending)
+    if url:
+        resume_after_login(request, url)

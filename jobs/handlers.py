@@ -1,3 +1,0 @@
-"""Imports every module that registers job handlers, so a worker knows them all."""
-
-import game.jobs  # noqa: F401

@@ -1,0 +1,38 @@
+"""`POST /api/activation/test` and `POST /api/search/all` (`shared/API.md`): run the model on a
+visitor's text. A ninja Router mounted at /api/ by `latentpedia/api.py`; the work is in `services`.
+
+Both routes need no CSRF token: they only compute (no state changes, nothing tied to the
+session), so a forged cross-site request gains nothing, and outside scripts may call them
+without a token. Abuse is held back by the per-IP rate limit (`INFERENCE_RATE_LIMIT`) instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router
+
+from accounts.api_auth import ANYONE_NO_CSRF
+from game.api_support import RateLimit
+from accounts.api_base import errors
+from research import services
+from research.schemas import ActivationIn, ActivationOut, SearchAllIn, SearchAllOut
+
+router = Router(tags=["research"])
+
+ERRORS = errors(400, 401, 404, 413, 429, 502, 503)
+
+
+@router.post("/activation/test", response={200: ActivationOut, **ERRORS}, auth=ANYONE_NO_CSRF,
+             throttle=[RateLimit("inference")], url_name="api-activation-test",
+             summary="One feature's activations on your text")
+def activation_test(request: HttpRequest, payload: ActivationIn) -> Any:
+    return services.feature_activation(payload)
+
+
+@router.post("/search/all", response={200: SearchAllOut, **ERRORS}, auth=ANYONE_NO_CSRF,
+             throttle=[RateLimit("inference")], url_name="api-search-all",
+             summary="Rank all features by activation on your text")
+def search_all(request: HttpRequest, payload: SearchAllIn) -> Any:
+    return services.search_all(payload)

@@ -1,0 +1,97 @@
+"""The default scorer, with the real sentence-embedding model (installed with its weights)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scoring.contextual import ContextualEncoder
+from scoring.naming import named_words, naming_scores
+from scoring.records import build_scoring_input
+from scoring.registry import get_scorer, scorer_version
+from scoring.scorers.contextual_simulation import ContextualSimulator, clauses
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def scorer() -> ContextualSimulator:
+    return ContextualSimulator()
+
+
+def test_every_token_gets_a_unit_vector_in_context() -> None:
+    enc = ContextualEncoder()
+    records = [["The", " cat", "\n", "   ", " sat", "."], ["def", " f", "():", "\n    ", "return", " 1"]]
+    vecs = enc.records(records)
+    assert [v.shape[0] for v in vecs] == [6, 6]
+    assert np.allclose(np.linalg.norm(vecs[0], axis=1), 1, atol=1e-4)
+    # The same word in two contexts reads differently.
+    a = enc.records([["The", " bank", " of", " the", " river"]])[0][1]
+    b = enc.records([["The", " bank", " lent", " money"]])[0][1]
+    assert float(a @ b) < 0.99
+
+
+def test_clauses_split_an_explanation_of_two_things() -> None:
+    assert clauses("the word not, and also every comma") == ["the word not", "every comma"]
+    assert clauses("module names such as sys and os") == ["module names such as sys and os"]
+
+
+def test_naming_reads_plainly_named_words_but_not_grammar() -> None:
+    assert {"sys", "os"} <= named_words("The module names sys and os before a dot")
+    assert "the" not in named_words("The module names sys and os before a dot")
+    assert {"not", "is", "as"} <= named_words("The short words not, is and as")
+    assert "an" in named_words("the article an before a vowel")
+    scores = naming_scores("the piece pre inside words such as previous", ["pre", "vious", " the", " previous"])
+    assert scores.tolist() == [1.0, 0.3, 0.0, 1.0]
+
+
+def _data(explanation: str):
+    top = [
+        ([" This", " is", " an", " apple", " and", " an", " egg", "."], [0, 0, 5.0, 0, 0, 4.5, 0, 0]),
+        ([" Use", " an", " object", " as", " a", " key", "."], [0, 4.8, 0, 0, 0, 0, 0]),
+        ([" It", " returns", " an", " integer", "."], [0, 0, 5.2, 0, 0]),
+    ]
+    random = [
+        ([" The", " file", " is", " closed", " after", " reading", "."], [0] * 7),
+        ([" Call", " the", " function", " with", " two", " arguments", "."], [0] * 7),
+        ([" See", " the", " module", " documentation", " for", " details", "."], [0] * 7),
+    ]
+    return build_scoring_input(explanation=explanation, top=top, random=random, max_activation=5.2)
+
+
+def test_the_right_explanation_beats_a_decoy_and_another_features(scorer) -> None:
+    right = scorer.score(_data("the indefinite article an before a noun"))
+    decoy = scorer.score(_data("the nouns that follow an article, such as apple, object or integer"))
+    other = scorer.score(_data("closing parentheses in function calls"))
+    assert right.status == "ok" and right.value > 0.5
+    assert right.value > decoy.value and right.value > other.value
+
+
+def test_a_score_carries_its_records_and_standard_error(scorer) -> None:
+    res = scorer.score(_data("the article an"))
+    assert res.stderr is not None and 0 <= res.stderr < 0.5
+    recs = res.details["records"]
+    assert [r["kind"] for r in recs] == ["top"] * 3 + ["random"] * 3
+    assert all(len(r["true"]) == len(r["predicted"]) for r in recs)
+    assert max(max(r["predicted"]) for r in recs) == pytest.approx(10.0)
+
+
+def test_it_is_registered_and_is_the_default() -> None:
+    from django.conf import settings
+
+    assert isinstance(get_scorer("contextual-simulation"), ContextualSimulator)
+    assert scorer_version("contextual-simulation") == ContextualSimulator.version
+    assert settings.SCORING_METHOD == "contextual-simulation"
+
+
+def test_the_committed_benchmark_names_the_default_and_every_offline_method() -> None:
+    result = json.loads((ROOT / "bench" / "results" / "scoring.json").read_text())
+    assert result["default_method"] == "contextual-simulation"
+    for method in ("contextual-simulation", "offline-simulation", "embedding"):
+        entry = result["methods"][method]
+        assert set(entry["sets"]) >= {"human-random", "human-neighbour", "human-decoy", "sanity-missing", "sanity-extra"}
+        assert all(s["pairs"] >= 50 and 0 <= s["win_rate"] <= 1 for s in entry["sets"].values())
+        assert entry["scores_per_s"] > 0
