@@ -188,6 +188,8 @@ def test_a_player_plays_a_whole_session_from_tutorial_to_leaderboard(site, brows
     expect(page.locator("#vote-dialog-text")).to_have_text("names of animals")
     page.click("#vote-confirm")
     expect(page.locator("#toast")).to_contain_text("Vote counted")
+    # A vote moves on to the next puzzle; typing before it has rendered would be wiped by it.
+    page.wait_for_function("() => !document.querySelector('#puzzle-status .spinner')")
 
     # With the socket open, a new explanation's score arrives over the websocket.
     page.wait_for_function("() => document.body.dataset.socket === 'open'")
