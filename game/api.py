@@ -50,10 +50,6 @@ router = Router(tags=["game"])
 SLUG = r"^[-a-zA-Z0-9_]+$"  # what the URL's slug converter accepts
 
 
-def _feature_ref(feature) -> dict[str, Any]:
-    return {"model": feature.source.model.slug, "source": feature.source.slug, "index": feature.index}
-
-
 @router.get(
     "/feature/{slug:model}/{slug:source}/{int:index}", response={200: FeatureOut, **errors(400, 401, 404)},
     auth=ANYONE, url_name="api-feature", summary="A feature with records, explanations and logit lens",
@@ -69,12 +65,15 @@ def feature_detail(request: HttpRequest, model: str = Path(..., pattern=SLUG), s
 # --- Puzzles ------------------------------------------------------------------------------------
 
 
-def player_for(request: HttpRequest) -> Player:
+def player_for(request: HttpRequest, *, writing: bool = False) -> Player:
+    """The player; an anonymous one is known by their session. Reads never start a session (a
+    crawler would leave a row per request); a write does, since it needs a stable key. Serving
+    a puzzle is such a write: its view row is what `puzzle_id` refers to."""
     if request.user.is_authenticated:
         return Player(user=request.user)
-    if not request.session.session_key:
-        request.session.save()  # anonymous play needs a stable key
-    return Player(session_key=request.session.session_key)
+    if writing and not request.session.session_key:
+        request.session.save()
+    return Player(session_key=request.session.session_key or "")
 
 
 def wants_explicit_hidden(request: HttpRequest, query: PuzzleQuery) -> bool:
@@ -88,9 +87,7 @@ def wants_explicit_hidden(request: HttpRequest, query: PuzzleQuery) -> bool:
 @router.get("/puzzle/next", response={200: PuzzleOut, **errors(400, 401, 404)}, auth=ANYONE,
             url_name="api-puzzle-next", summary="The next puzzle for this player (anonymous play allowed)")
 def puzzle_next(request: HttpRequest, query: PuzzleQuery = Query(...)) -> Any:
-    if request.user.is_authenticated:
-        explanation_service.promote_drafts(request.user)  # a new day's allowance queues drafts
-    view = puzzles.puzzle_serve(player=player_for(request))
+    view = puzzles.puzzle_serve(player=player_for(request, writing=True))
     if view is None:
         raise ApiError("There are no puzzles to play yet.", status=404)
     return puzzle_payload(view, user=request.user, hide_explicit=wants_explicit_hidden(request, query))
@@ -106,14 +103,14 @@ def puzzle_detail(request: HttpRequest, puzzle_id: int, query: PuzzleQuery = Que
 @router.post("/puzzle/{int:puzzle_id}/skip", response={200: PuzzleActionOut, **errors(400, 401, 403, 404)},
              auth=ANYONE, url_name="api-puzzle-skip", summary="Skip a puzzle (earns nothing)")
 def puzzle_skip(request: HttpRequest, puzzle_id: int) -> Any:
-    view = puzzles.puzzle_skip(player=player_for(request), puzzle_id=puzzle_id)
+    view = puzzles.puzzle_skip(player=player_for(request, writing=True), puzzle_id=puzzle_id)
     return {"puzzle_id": view.pk, "action": view.action}
 
 
 @router.post("/puzzle/{int:puzzle_id}/flag", response={200: FlagOut, **errors(400, 401, 403, 404)},
              auth=LOGGED_IN, url_name="api-puzzle-flag", summary="Say none fit / polysemantic / explicit")
 def puzzle_flag(request: HttpRequest, puzzle_id: int, payload: FlagIn) -> Any:
-    view = puzzles.puzzle_flag(player=player_for(request), puzzle_id=puzzle_id, reason=payload.reason)
+    view = puzzles.puzzle_flag(player=player_for(request, writing=True), puzzle_id=puzzle_id, reason=payload.reason)
     return {"puzzle_id": view.pk, "action": view.action, "reason": view.reason}
 
 
@@ -172,7 +169,7 @@ def explanation_detail(request: HttpRequest, explanation_id: int) -> Any:
         "best_verdict": _verdict_payload(e),
         "votes": e.vote_count,
         "created": e.created.isoformat(),
-        "feature": _feature_ref(feature),
+        "feature": feature.ref.as_dict(),
     }
 
 
@@ -247,7 +244,6 @@ def me_payload(user) -> dict[str, Any]:
 @router.get("/me", response={200: MeOut, **errors(401)}, auth=LOGGED_IN, url_name="api-me",
             summary="The logged-in player")
 def me(request: HttpRequest) -> Any:
-    explanation_service.promote_drafts(request.user)
     return me_payload(request.user)
 
 
@@ -263,7 +259,7 @@ def me_votes(request: HttpRequest) -> Any:
     return {
         "votes": [
             {"explanation_id": v.explanation_id, "text": v.explanation.text,
-             "feature": _feature_ref(v.explanation.feature), "created": v.created.isoformat()}
+             "feature": v.explanation.feature.ref.as_dict(), "created": v.created.isoformat()}
             for v in rows
         ]
     }
@@ -277,7 +273,7 @@ def me_votes(request: HttpRequest) -> Any:
             summary="Explanations matching the text, best first")
 def explanation_search(request: HttpRequest, query: ExplanationSearchQuery = Query(...)) -> Any:
     results = [
-        {**selectors.explanation_payload(e), "feature": _feature_ref(e.feature)}
+        {**selectors.explanation_payload(e), "feature": e.feature.ref.as_dict()}
         for e in selectors.explanation_search(query.q)
     ]
     return {"query": query.q, "results": results}

@@ -38,9 +38,16 @@ class Player:
     def is_user(self) -> bool:
         return self.user is not None and self.user.is_authenticated
 
+    @property
+    def is_known(self) -> bool:
+        """False for an anonymous player without a session yet: nothing of theirs is recorded."""
+        return self.is_user or bool(self.session_key)
+
     def views(self) -> QuerySet[PuzzleView]:
         if self.is_user:
             return PuzzleView.objects.filter(user=self.user)
+        if not self.session_key:
+            return PuzzleView.objects.none()
         return PuzzleView.objects.filter(user__isnull=True, session_key=self.session_key)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Case, F, Prefetch, QuerySet, Value, When
 
 from game.models import ActivationRecord, Explanation, Feature, LanguageModel, Score, Vote
+from scoring.base import Record, ScoringInput
 
 PLAYER_LIST_LIMIT = 200
 
@@ -33,6 +34,28 @@ def clue_records(feature: Feature) -> QuerySet[ActivationRecord]:
     """What a puzzle shows: top and quantile records, never one that scores are computed on."""
     return _ordered(
         feature.records.filter(held_out=False, kind__in=[ActivationRecord.Kind.TOP, ActivationRecord.Kind.QUANTILE])
+    )
+
+
+def scoring_input_for(explanation: Explanation) -> ScoringInput:
+    """What a scorer sees: held-out top records plus random non-activating ones, 1:1 as far as
+    both exist. Never the clues: a player could quote their peak tokens."""
+    feature = explanation.feature
+    model = feature.source.model
+    records = list(feature.records.filter(held_out=True, kind=ActivationRecord.Kind.TOP).order_by("rank"))
+    if not records:
+        # Older packs without held-out records: the lowest top records are the least likely clues.
+        records = list(feature.records.filter(kind=ActivationRecord.Kind.TOP).order_by("-rank")[:5])
+    randoms = list(feature.records.filter(kind=ActivationRecord.Kind.RANDOM).order_by("rank")[: len(records)])
+
+    def as_record(r: ActivationRecord) -> Record:
+        return Record(tokens=r.tokens(model), values=r.values())
+
+    return ScoringInput(
+        explanation=explanation.text,
+        top_records=[as_record(r) for r in records],
+        random_records=[as_record(r) for r in randoms],
+        max_activation=feature.max_activation or None,
     )
 
 

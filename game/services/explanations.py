@@ -8,7 +8,8 @@ Rules (mirrored on the help page):
   `near_duplicate: true`, so the player can vote for the existing one instead.
 - Each player has `DAILY_SCORED_EXPLANATIONS` scored explanations per UTC day. Over the
   limit the explanation is kept as a draft, never lost. Drafts are queued later, oldest
-  most-voted first, when the player has allowance again (`promote_drafts`), or at once
+  most-voted first, when the player has allowance again (`promote_drafts`, run when the
+  player next writes: submits or votes; reads never write), or at once
   when other players give a draft `DRAFT_PROMOTION_VOTES` votes (`draft_promote`): the
   community vouching for it stands in for the author's allowance.
 """
@@ -75,6 +76,8 @@ def explanation_submit(*, user, feature: Feature, text: str) -> tuple[Explanatio
     (over today's allowance). Raises ServiceError (400 bad text, 409 duplicate).
     """
     text = explanation_check_text(feature=feature, text=text)
+    # Yesterday's drafts take today's allowance before anything new: they were written first.
+    promote_drafts(user)
     try:
         with transaction.atomic():
             scored = counter_take(user=user, kind=DailyCounter.Kind.SCORED_EXPLANATIONS, limit=daily_limit())
@@ -110,7 +113,8 @@ def draft_queue(explanation: Explanation) -> bool:
 def promote_drafts(user) -> int:
     """Queue the player's drafts while today's allowance lasts. Returns how many were queued.
 
-    Cheap when there is nothing to do (one indexed query), so pages may call it on each visit.
+    Cheap when there is nothing to do (one indexed query), so each write of the player's may
+    call it; the first one of a new day is the one that queues.
     """
     if not getattr(user, "is_authenticated", False):
         return 0

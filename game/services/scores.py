@@ -1,11 +1,78 @@
-"""What follows a finished score: points, settling, and the message for the author."""
+"""Finishing a score: the result, its cost, the shown score, points and settling, and the
+message for the author."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from game.models import Explanation
-from game.services import points
+from django.db import transaction
+from django.utils import timezone
+
+from game.models import Explanation, Score
+from game.scoring_keys import ScoringKey, current_key
+from game.services import ledger, points
+from scoring.base import ScoreResult
+
+log = logging.getLogger(__name__)
+
+# Both count as unfinished: a score waiting for budget is finished by the same job later.
+UNFINISHED = (Score.Status.PENDING, Score.Status.WAITING_BUDGET)
+
+
+def score_record(score_id: int, result: ScoreResult) -> bool:
+    """Write a scorer's result. False when the score was already finished or is gone: a job
+    re-run after a worker crash must not write, charge or pay a second time."""
+    with transaction.atomic():
+        updated = Score.objects.filter(pk=score_id, status__in=UNFINISHED).update(
+            status=result.status,
+            value=result.value if result.status == "ok" else None,
+            stderr=result.stderr if result.status == "ok" else None,
+            details=result.details,
+            error=result.error,
+            tokens_in=result.tokens_in,
+            tokens_out=result.tokens_out,
+            cost_usd=result.cost_usd,
+            finished=timezone.now(),
+        )
+        if not updated:
+            return False
+        score = Score.objects.select_related("explanation__feature__source").get(pk=score_id)
+        explanation = score.explanation
+        ledger.scoring_usage_record(
+            method=score.method, explanation=explanation, calls=result.calls, tokens_in=result.tokens_in,
+            tokens_out=result.tokens_out, cost_usd=result.cost_usd, llm_model=result.details.get("model", ""),
+        )
+        # The shown score is the one under the game's current key; another method's score only
+        # stands in until that one exists.
+        if ScoringKey.of_score(score) == current_key(explanation.feature.source) or not explanation.score_method:
+            Explanation.objects.filter(pk=explanation.pk).update(
+                status=Explanation.Status.FAILED if result.status == "failed" else Explanation.Status.SCORED,
+                score_value=score.value,
+                score_method=score.method,
+                score_version=score.version,
+                score_pack_version=score.pack_version,
+                score_stderr=score.stderr,
+            )
+        # Points and settling commit with the score; only the notification waits for commit.
+        payload = score_recorded(explanation.pk)
+        if payload is not None:
+            transaction.on_commit(lambda: _announce(payload))
+    return True
+
+
+def score_fail(score_id: int, reason: str) -> bool:
+    """Give up on a score for good (the job ran out of tries)."""
+    return score_record(score_id, ScoreResult(status="failed", value=None, error=reason))
+
+
+def _announce(payload: dict[str, Any]) -> None:
+    from game import events
+
+    try:
+        events.announce_score(payload)
+    except Exception:  # noqa: BLE001 - a lost notification must not undo a saved score
+        log.exception("could not announce score for explanation %s", payload.get("explanation_id"))
 
 
 def score_recorded(explanation_id: int) -> dict[str, Any] | None:

@@ -10,7 +10,7 @@ from django.db.models import F
 from game.models import Explanation, Feature, Vote
 from game.services import points
 from game.services.errors import ServiceError
-from game.services.explanations import DRAFT_PROMOTION_VOTES, draft_promote
+from game.services.explanations import DRAFT_PROMOTION_VOTES, draft_promote, promote_drafts
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,8 @@ def _votable(explanation: Explanation, user) -> None:
 def vote_cast(*, user, explanation: Explanation) -> VoteResult:
     """Vote for an explanation. Idempotent: a second vote by the same player changes nothing."""
     _votable(explanation, user)
+    # A player who only votes today still gets yesterday's drafts queued.
+    promote_drafts(user)
     try:
         with transaction.atomic():
             first = not Vote.objects.filter(user=user).exists()

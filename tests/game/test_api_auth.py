@@ -40,6 +40,31 @@ def test_a_bearer_token_authenticates_without_csrf() -> None:
     assert client.get("/api/me", HTTP_AUTHORIZATION=f"Bearer {raw}").json()["username"] == user.username
 
 
+def test_bearer_reads_within_a_minute_write_last_used_once() -> None:
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import ApiToken
+
+    token, raw = api_token_create(user=make_user(), name="script")
+    client = Client()
+
+    def token_writes() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/api/me", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
+        return sum(1 for q in ctx.captured_queries
+                   if q["sql"].startswith("UPDATE") and ApiToken._meta.db_table in q["sql"])
+
+    assert token_writes() == 1
+    first = ApiToken.objects.get(pk=token.pk).last_used
+    assert token_writes() == 0
+    assert ApiToken.objects.get(pk=token.pk).last_used == first
+    ApiToken.objects.filter(pk=token.pk).update(last_used=first - dt.timedelta(minutes=2))
+    assert token_writes() == 1
+
+
 def test_a_revoked_token_answers_401() -> None:
     user = make_user()
     token, raw = api_token_create(user=user, name="script")

@@ -7,7 +7,7 @@ import pytest
 from game.models import DailyCounter, Explanation
 from game.services.explanations import explanation_submit, promote_drafts
 from game.services.votes import vote_cast
-from tests.factories import make_feature, make_user
+from tests.factories import make_explanation, make_feature, make_user
 from tests.game.api_helpers import logged_in
 
 pytestmark = pytest.mark.django_db
@@ -57,3 +57,37 @@ def test_me_reports_explanations_left_today(limit_one) -> None:
     assert client.get("/api/me").json()["explanations_left_today"] == 1
     explanation_submit(user=user, feature=make_feature(), text="an idea")
     assert client.get("/api/me").json()["explanations_left_today"] == 0
+
+
+def yesterdays_draft(user, feature):
+    explanation_submit(user=user, feature=feature, text="first idea")
+    draft, status = explanation_submit(user=user, feature=feature, text="second idea")
+    assert status == "draft"
+    DailyCounter.objects.filter(user=user).update(day=dt.date.today() - dt.timedelta(days=1))
+    return draft
+
+
+def test_reads_leave_drafts_alone(limit_one) -> None:
+    user = make_user()
+    draft = yesterdays_draft(user, make_feature())
+    client = logged_in(user)
+    assert client.get("/api/me").json()["drafts"] == 1
+    assert client.get("/api/puzzle/next").status_code == 200
+    draft.refresh_from_db()
+    assert draft.status == Explanation.Status.DRAFT
+
+
+def test_the_first_submission_of_the_day_queues_drafts_before_itself(limit_one) -> None:
+    user, feature = make_user(), make_feature()
+    draft = yesterdays_draft(user, feature)
+    _, status = explanation_submit(user=user, feature=feature, text="third idea")
+    draft.refresh_from_db()
+    assert (draft.status, status) == (Explanation.Status.QUEUED, "draft")
+
+
+def test_the_first_vote_of_the_day_queues_the_voters_drafts(limit_one) -> None:
+    user = make_user()
+    draft = yesterdays_draft(user, make_feature())
+    vote_cast(user=user, explanation=make_explanation(feature=make_feature(), text="someone else's"))
+    draft.refresh_from_db()
+    assert draft.status == Explanation.Status.QUEUED

@@ -156,3 +156,20 @@ def test_no_features_answers_404_with_a_message() -> None:
     response = Client().get("/api/puzzle/next")
     assert response.status_code == 404
     assert "error" in response.json()
+
+
+def test_anonymous_reads_other_than_serving_a_puzzle_start_no_session() -> None:
+    from django.conf import settings
+    from django.contrib.sessions.models import Session
+
+    feature = make_feature()
+    client = Client()
+    ref = f"{feature.source.model.slug}/{feature.source.slug}/{feature.index}"
+    for path in (f"/api/feature/{ref}", f"/{ref}", "/api/leaderboard", "/api/puzzle/1", "/leaderboard"):
+        response = client.get(path)
+        assert response.status_code in (200, 404), path
+        assert settings.SESSION_COOKIE_NAME not in response.cookies, path
+    assert not Session.objects.exists()
+    # Serving a puzzle records the view the puzzle id names, and that needs the session.
+    body = client.get("/api/puzzle/next").json()
+    assert PuzzleView.objects.get(pk=body["puzzle_id"]).session_key == Session.objects.get().session_key

@@ -159,3 +159,19 @@ def test_when_the_budget_is_spent_jobs_wait_and_the_explanation_is_kept(feature,
     assert statuses == ["ok", "ok", "waiting_budget"]
     assert Explanation.objects.filter(pk=third.pk).exists()
     assert Job.objects.filter(status="ready").count() == 1
+
+
+def test_recording_a_result_twice_writes_charges_and_pays_once(feature, announced, django_capture_on_commit_callbacks) -> None:
+    from game.models import LlmUsage
+    from game.services.scores import score_record
+
+    e = submit(feature)
+    score = Score.objects.get(explanation=e)
+    result = ScoreResult("ok", 0.6, {"model": "m"}, calls=2, cost_usd=0.01)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert score_record(score.pk, result) is True
+        assert score_record(score.pk, ScoreResult("ok", 0.1)) is False
+    e.refresh_from_db()
+    assert (e.status, e.score_value) == ("scored", 0.6)
+    assert LlmUsage.objects.filter(explanation=e).count() == 1
+    assert announced == [e.pk]

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from tqdm import tqdm
 
 from game import jobs as scoring_jobs
+from game.services import ledger
 from game.models import ActivationRecord, Explanation, Feature, LlmUsage, Source
 from scoring.base import PermanentScoringError, Record, TransientScoringError
 
@@ -54,7 +55,7 @@ class Command(BaseCommand):
         with tqdm(total=len(ids), desc=f"explain {src}", unit="feature") as bar:
             for start in range(0, len(ids), batch):
                 for feature in Feature.objects.filter(id__in=ids[start : start + batch]).order_by("index"):
-                    if scoring_jobs.budget_left_usd() <= 0:
+                    if ledger.budget_left_usd() <= 0:
                         self.stdout.write("daily budget spent: stopping; run again tomorrow to resume")
                         return
                     outcome = self._explain_one(feature, src, client, author, retries)
