@@ -21,6 +21,7 @@ from game.models import Explanation, Source
 from game.puzzles import Player, puzzle_payload
 from game.schemas import (
     ExplanationCreated,
+    ExplanationDeleted,
     ExplanationDetail,
     ExplanationIn,
     FeatureOut,
@@ -171,6 +172,18 @@ def explanation_detail(request: HttpRequest, explanation_id: int) -> Any:
         "created": e.created.isoformat(),
         "feature": feature.ref.as_dict(),
     }
+
+
+@router.delete("/explanations/{int:explanation_id}", response={200: ExplanationDeleted, **errors(400, 401, 403, 404, 429)},
+               auth=LOGGED_IN, throttle=[RateLimit("submit")], url_name="api-explanation",
+               summary="Delete your own explanation; every point earned from it is taken back")
+def explanation_delete(request: HttpRequest, explanation_id: int) -> Any:
+    explanation = Explanation.objects.filter(pk=explanation_id).first()
+    # A hidden explanation is still its author's to delete, and still nobody else's to see.
+    if explanation is None or (explanation.hidden and explanation.author_id != request.user.pk):
+        raise ApiError(f"No explanation {explanation_id}.", status=404)
+    explanation_service.explanation_delete(explanation, by=request.user)
+    return {"explanation_id": explanation_id, "deleted": True}
 
 
 def _verdict_payload(e: Explanation) -> dict[str, Any] | None:

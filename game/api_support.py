@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja.throttling import BaseThrottle
 
@@ -11,8 +13,21 @@ from game.services.ratelimit import rate_limit_hit
 
 
 def client_ip(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is trusted only behind a proxy that sets it.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The address rate limits count. REMOTE_ADDR, unless `TRUSTED_PROXY_COUNT` proxies stand in
+    front of the site: each appends the address it saw to X-Forwarded-For, so the client is the
+    entry that many from the right (anything further left was written by the client itself)."""
+    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies <= 0:
+        return remote
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    if not forwarded:
+        return remote
+    candidate = forwarded[-proxies] if len(forwarded) >= proxies else forwarded[0]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
 
 
 class RateLimit(BaseThrottle):

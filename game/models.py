@@ -197,6 +197,11 @@ class ActivationRecord(models.Model):
         return pos.tobytes(), values[pos].astype(np.float32).tobytes()
 
 
+# Stands as the author of a deleted player's explanations: the check constraint requires an
+# author, and the text stays in play (its score and votes belong to the feature's history).
+DELETED_PLAYER = "deleted player"
+
+
 class Explanation(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft (over the daily limit; scored later)"
@@ -236,7 +241,7 @@ class Explanation(models.Model):
 
     @property
     def author_kind(self) -> str:
-        return "human" if self.author_id else "model"
+        return "human" if self.author_id or self.author_model == DELETED_PLAYER else "model"
 
     @property
     def author_name(self) -> str:
@@ -298,7 +303,11 @@ class Score(models.Model):
 
 
 class Vote(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes")
+    # A deleted player's votes stay, attributed to nobody: vote_count fields are counts of these
+    # rows, and settling depends on them, so the rows and the counts must leave together or not at all.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="votes"
+    )
     explanation = models.ForeignKey(Explanation, on_delete=models.CASCADE, related_name="votes")
     created = models.DateTimeField(auto_now_add=True)
 
@@ -379,15 +388,23 @@ class PointsEvent(models.Model):
         SETTLED_BEST = "settled_best", "Wrote the settled best explanation"
         VOTE_RECEIVED = "vote_received", "Another player voted for your explanation"
         CONSENSUS = "consensus", "Voted for the explanation that settled as best"
+        REVERSED = "reversed", "Points taken back: the explanation was deleted by its author"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="points_events")
     points = models.IntegerField()
     reason = models.CharField(max_length=32, choices=Reason.choices)
-    explanation = models.ForeignKey(Explanation, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # SET_NULL, not CASCADE: removing an explanation or a voter must never take away points
+    # other players earned; a deleted explanation's points are taken back by `reversed` rows.
+    explanation = models.ForeignKey(Explanation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     feature = models.ForeignKey(Feature, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     other_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         help_text="The voter, for vote_received",
+    )
+    # One-to-one, so the database itself refuses to reverse an award twice.
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reversal",
+        help_text="The award this row takes back, for reversed",
     )
     created = models.DateTimeField(auto_now_add=True, db_index=True)
 
@@ -451,6 +468,23 @@ class ExplanationReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason}: {self.explanation}"
+
+
+class DeletedExplanation(models.Model):
+    """What an author deleted, by normalized text: writing it again on the same feature is
+    refused, so deleting and resubmitting cannot earn the same awards afresh."""
+
+    feature = models.ForeignKey(Feature, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    normalized_text = models.CharField(max_length=settings.EXPLANATION_MAX_CHARS)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["feature", "author", "normalized_text"], name="deleted_explanation_once_per_author"
+            )
+        ]
 
 
 class LlmUsage(models.Model):

@@ -219,6 +219,11 @@ class ReportOut(Schema):
     created: bool
 
 
+class ExplanationDeleted(Schema):
+    explanation_id: int
+    deleted: bool
+
+
 # --- Points and the player ----------------------------------------------------------------------
 
 

@@ -1,8 +1,13 @@
-"""Error pages: JSON under /api/ (clients parse it), Django's usual pages elsewhere."""
+"""Error pages: JSON under /api/ (clients parse it), the site's own pages elsewhere
+(`templates/404.html`, `templates/500.html`, in the base layout)."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+import logging
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.template import loader
 from django.views import defaults
 from django.views.csrf import csrf_failure as django_csrf_failure
 
@@ -20,7 +25,22 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return django_csrf_failure(request, reason)
 
 
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse({"error": "Not found."}, status=404)
+    # Django's view: templates/404.html with the request's context; the exception's text is
+    # not shown (it can name URL patterns).
+    return defaults.page_not_found(request, exception)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     if _is_api(request):
         return JsonResponse({"error": "Something went wrong on our side; nothing was lost. Please try again."}, status=500)
-    return defaults.server_error(request)
+    # Rendered without the request's context processors (the session or the database may be
+    # what failed), so only what the layout can show without them.
+    try:
+        body = loader.get_template("500.html").render({"SITE_NAME": settings.SITE_NAME})
+    except Exception:  # the page must not fail in turn
+        logging.getLogger(__name__).exception("rendering 500.html failed")
+        body = "<!DOCTYPE html><title>Server error</title><h1>Something went wrong on our side</h1>"
+    return HttpResponseServerError(body)

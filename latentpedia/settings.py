@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -37,11 +38,64 @@ def env_float(name: str, default: float) -> float:
     return float(raw) if raw not in (None, "") else default
 
 
-DEBUG = env_bool("DEBUG", default=not os.environ.get("DATABASE_URL"))
-# The embedded default is a local playground; at scale SECRET_KEY must be set.
-SECRET_KEY = env_str("SECRET_KEY") or "embedded-default-insecure-key-set-SECRET_KEY-in-production"
+# Off unless asked for (DEBUG=1): tracebacks and settings never reach a visitor by default.
+DEBUG = env_bool("DEBUG", default=False)
+# HTTPS=1: the site is served over HTTPS (usually behind a proxy that terminates TLS).
+HTTPS = env_bool("HTTPS", default=False)
+
+
+def _local_secret_key(path: Path) -> str:
+    """The embedded default's key: generated on first start into a git-ignored file, then
+    reused, so sessions survive restarts. Written atomically (several processes may start at
+    once): a temporary file linked into place, the first link wins."""
+    try:
+        key = path.read_text().strip()
+        if key:
+            return key
+    except FileNotFoundError:
+        pass
+    import secrets
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    tmp.write_text(secrets.token_urlsafe(50) + "\n")
+    tmp.chmod(0o600)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_text().strip()
+
+
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    # A deployment (HTTPS or its own database) without DEBUG must bring its own key, shared by
+    # every process; only the embedded default (or a DEBUG run) makes one up locally.
+    if not DEBUG and (HTTPS or env_str("DATABASE_URL")):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. A deployment (HTTPS=1 or DATABASE_URL set) with DEBUG off needs "
+            "SECRET_KEY in the environment: 50 or more random characters, the same in every process, "
+            "e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+        )
+    SECRET_KEY = _local_secret_key(Path(env_str("SECRET_KEY_FILE", str(BASE_DIR / ".run" / "secret_key"))))
 ALLOWED_HOSTS = [h for h in env_str("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env_str("CSRF_TRUSTED_ORIGINS").split(",") if o]
+# How many reverse proxies in front of the site append to X-Forwarded-For; the client address
+# used by rate limits is then the one that many entries from the right. 0: REMOTE_ADDR only
+# (the header is then ignored: any client could write it).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    # Only correct behind a proxy that sets (and overwrites) X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SITE_NAME = env_str("SITE_NAME", "Latentpedia")
 
 INSTALLED_APPS = [
@@ -71,6 +125,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files without DEBUG, from STATIC_ROOT (`manage.py collectstatic`, run by scripts/start).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -104,20 +160,23 @@ ASGI_APPLICATION = "latentpedia.asgi.application"
 
 # --- Database -------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
+# WAL lets the web process read while the worker writes; the timeout makes concurrent writers
+# wait for the lock instead of failing at once. For every SQLite database, default or URL.
+SQLITE_OPTIONS = {
+    "timeout": 30,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
-            # WAL lets the web process read while the worker writes; the timeout makes
-            # concurrent writers wait for the lock instead of failing at once.
-            "OPTIONS": {
-                "timeout": 30,
-                "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
+            "OPTIONS": dict(SQLITE_OPTIONS),
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -188,7 +247,7 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 
 # --- Latentpedia ----------------------------------------------------------------------------
 PACKS_DIR = Path(env_str("PACKS_DIR", str(BASE_DIR / "packs")))

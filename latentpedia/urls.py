@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("game.urls")),
 ]
 
+handler404 = "latentpedia.errors.page_not_found"
 handler500 = "latentpedia.errors.server_error"

@@ -12,16 +12,22 @@ Rules (mirrored on the help page):
   player next writes: submits or votes; reads never write), or at once
   when other players give a draft `DRAFT_PROMOTION_VOTES` votes (`draft_promote`): the
   community vouching for it stands in for the author's allowance.
+- An author may delete their own explanation (`explanation_delete`): every point anyone earned
+  from it is taken back, the feature settles again, and the same text (normalized) cannot be
+  submitted again by that author on that feature.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
 
 from game import jobs
 from game.junk import junk_reason
-from game.models import DailyCounter, Explanation, Feature
+from game.models import DailyCounter, DeletedExplanation, Explanation, Feature, PointsEvent
+from game.services import points
 from game.services.counters import counter_take, counter_used
 from game.services.errors import ServiceError
 from game.services.moderation import contains_profanity
@@ -76,6 +82,13 @@ def explanation_submit(*, user, feature: Feature, text: str) -> tuple[Explanatio
     (over today's allowance). Raises ServiceError (400 bad text, 409 duplicate).
     """
     text = explanation_check_text(feature=feature, text=text)
+    if DeletedExplanation.objects.filter(
+        feature=feature, author_id=user.pk, normalized_text=normalize_explanation(text)
+    ).exists():
+        raise ServiceError(
+            "You deleted this explanation from this feature earlier; it cannot be submitted again.",
+            status=409, field="text",
+        )
     # Yesterday's drafts take today's allowance before anything new: they were written first.
     promote_drafts(user)
     try:
@@ -143,3 +156,42 @@ def draft_promote(explanation: Explanation) -> bool:
         return False
     with transaction.atomic():
         return draft_queue(explanation)
+
+
+def explanation_delete(explanation: Explanation, *, by) -> bool:
+    """Delete the author's own explanation and take back every point earned from it.
+
+    Each award tied to it (new best, settled best, votes received, other players' consensus)
+    gets one `reversed` row of the opposite sign, dated like the award, so every board (day,
+    week, all time) sums as if the award had never been paid while the history stays. The
+    `reverses` one-to-one makes a second reversal impossible. Returns False when the
+    explanation was already deleted. ServiceError 403 for anyone but its author.
+    """
+    if explanation.author_id is None or explanation.author_id != getattr(by, "pk", None):
+        raise ServiceError("Only its author can delete an explanation.", status=403)
+    with transaction.atomic():
+        # Feature first, as `feature_settle` locks it: a vote settling the feature meanwhile
+        # waits instead of paying an award this deletion would miss.
+        feature = Feature.objects.select_for_update().get(pk=explanation.feature_id)
+        current = Explanation.objects.select_for_update().filter(pk=explanation.pk).first()
+        if current is None:
+            return False
+        awards = PointsEvent.objects.filter(explanation=current, reversal__isnull=True).exclude(
+            reason=PointsEvent.Reason.REVERSED
+        )
+        for award in awards:
+            reversal = PointsEvent.objects.create(
+                user_id=award.user_id, points=-award.points, reason=PointsEvent.Reason.REVERSED,
+                feature=feature, other_user_id=award.other_user_id, reverses=award,
+            )
+            PointsEvent.objects.filter(pk=reversal.pk).update(created=award.created)
+        DeletedExplanation.objects.get_or_create(
+            feature=feature, author_id=current.author_id, normalized_text=current.normalized_text
+        )
+        # Its Vote rows cascade away with it; the feature's count must drop by as many.
+        Feature.objects.filter(pk=feature.pk).update(
+            vote_count=Greatest(F("vote_count") - current.vote_count, Value(0))
+        )
+        current.delete()
+        points.feature_settle(feature)
+    return True

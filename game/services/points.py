@@ -23,6 +23,9 @@ explanation has the most votes — or the score leads clearly: at least 0.2 abov
 other scored explanation of the feature. The settled explanation can change when a
 better one arrives; points already earned stay.
 
+An author deleting their explanation (`explanations.explanation_delete`) takes back every
+award tied to it with `reversed` rows dated like the awards, and the feature settles again.
+
 Every award is one `PointsEvent` row guarded by a unique constraint, so retries and races
 never pay twice; boards for a day, a week (from Monday, UTC) or all time are sums.
 """
@@ -239,7 +242,8 @@ def feature_settle(feature: Feature) -> Explanation | None:
                 explanation=candidate, feature=feature,
             )
         # Everyone who voted for it before now agreed with the consensus.
-        voters = Vote.objects.filter(explanation=candidate).exclude(user_id=candidate.author_id)
+        # A deleted player's vote still counts towards settling but has nobody left to pay.
+        voters = Vote.objects.filter(explanation=candidate, user__isnull=False).exclude(user_id=candidate.author_id)
         PointsEvent.objects.bulk_create(
             [
                 PointsEvent(

@@ -56,18 +56,21 @@ def site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser-site")
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(
-        SQLITE_PATH=str(tmp / "db.sqlite3"), DJANGO_SETTINGS_MODULE="latentpedia.settings", DEBUG="1",
+        SQLITE_PATH=str(tmp / "db.sqlite3"), DJANGO_SETTINGS_MODULE="latentpedia.settings",
+        STATIC_ROOT=str(tmp / "static"),
         CHANNEL_PREFIX=f"lp-browser-{uuid.uuid4().hex[:8]}", CACHE_PREFIX=f"lp-browser-{uuid.uuid4().hex[:8]}",
         PYTHONUNBUFFERED="1",
     )
     run = dict(cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    env.pop("DEBUG", None)  # as scripts/start runs it: DEBUG off, static files by whitenoise
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], **run)
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], **run)
     refs = json.loads(subprocess.run([sys.executable, "-m", "tests.game.browser_data"], **run).stdout.strip().splitlines()[-1])
     port = _free_port()
     server_log, worker_log = tmp / "server.log", tmp / "worker.log"
     separate_worker = bool(env.get("REDIS_URL"))
     server = subprocess.Popen(
-        [sys.executable, "manage.py", "serve", "--noreload", "--insecure", f"127.0.0.1:{port}"]
+        [sys.executable, "manage.py", "serve", "--noreload", f"127.0.0.1:{port}"]
         + (["--no-worker"] if separate_worker else []),
         cwd=ROOT, env=env, stdout=server_log.open("w"), stderr=subprocess.STDOUT,
     )
@@ -217,6 +220,24 @@ def test_a_player_plays_a_whole_session_from_tutorial_to_leaderboard(site, brows
 
     assert dialogs == []
     assert errors == []
+    context.close()
+
+
+def test_css_and_js_load_without_debug_and_unknown_pages_get_the_sites_404(site, browser):
+    """The site runs with DEBUG off, as scripts/start runs it: whitenoise serves static files."""
+    context, page, dialogs, errors = _new_page(browser)
+    static = {}
+    page.on("response", lambda r: static.__setitem__(r.url, r.status) if "/static/" in r.url else None)
+    page.goto(site["url"] + "/")
+    page.wait_for_load_state("load")
+    assert any(u.endswith("/static/css/site.css") for u in static) and any(u.endswith(".js") for u in static), static
+    assert set(static.values()) == {200}, static
+    assert page.evaluate(
+        "[...document.styleSheets].some(s => (s.href || '').includes('/static/css/site.css') && s.cssRules.length > 0)")
+    response = page.goto(site["url"] + "/no-such-page")
+    assert response.status == 404
+    assert "Page not found" in page.locator("main h1").inner_text()
+    assert not errors
     context.close()
 
 
