@@ -333,10 +333,7 @@ def _pop_older_version(candidates: list[Explanation], author_model: str) -> Expl
 
 def _queue_unscored(source: Source, feature_ids) -> int:
     """Queue scoring for model-authored explanations with no score under the current key, in bulk."""
-    from django.conf import settings
-    from django.utils import timezone
-
-    from game.jobs import SCORE_JOB
+    from game.jobs import queue_scores
     from game.scoring_keys import current_key
 
     key = current_key(source)
@@ -345,23 +342,7 @@ def _queue_unscored(source: Source, feature_ids) -> int:
         .exclude(id__in=Score.objects.filter(**key.score_filter()).values("explanation_id"))
         .values_list("id", flat=True)
     )
-    for lo, hi in _chunks(len(unscored)):
-        Score.objects.bulk_create(
-            [Score(explanation_id=e, **key.score_filter()) for e in unscored[lo:hi]], ignore_conflicts=True
-        )
-    score_ids = list(
-        Score.objects.filter(explanation_id__in=unscored, status=Score.Status.PENDING, **key.score_filter())
-        .values_list("id", flat=True)
-    )
-    now = timezone.now()
-    jobs = [
-        Job(name=SCORE_JOB, payload={"score_id": s}, dedupe_key=f"score:{s}", priority=BASELINE_SCORE_PRIORITY,
-            run_after=now, max_attempts=settings.JOB_MAX_ATTEMPTS)
-        for s in score_ids
-    ]
-    for lo, hi in _chunks(len(jobs)):
-        Job.objects.bulk_create(jobs[lo:hi], ignore_conflicts=True)
-    return len(jobs)
+    return queue_scores(unscored, key, priority=BASELINE_SCORE_PRIORITY)
 
 
 def _ensure_campaign(model: LanguageModel, slug: str, report: ImportReport) -> None:

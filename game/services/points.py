@@ -179,13 +179,6 @@ def judge_new_best(explanation: Explanation, rival: Explanation | None) -> BestV
         f"scorer's noise on these records (\u00b1{noise:.2f})."))
 
 
-def beats_best(score: float | None, best: float | None) -> bool:
-    """The fixed part of the rule (minimum score and margin) for callers without the records."""
-    if score is None or score < NEW_BEST_MIN_SCORE:
-        return False
-    return best is None or score >= best + NEW_BEST_MARGIN
-
-
 def award_new_best(*, explanation: Explanation, verdict: BestVerdict) -> bool:
     if explanation.author_id is None or explanation.hidden or not verdict.beat:
         return False

@@ -11,16 +11,12 @@ current key is left alone.
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
 
 from game.models import Explanation, Feature, Score, Source
 from game.scoring_keys import current_key
-from jobs.models import Job
 
 # Lower runs first: players' new explanations (0) and baselines go ahead of rescoring.
 RESCORE_PRIORITY = 20
-BATCH = 500
 
 
 def stale_explanations(source: Source):
@@ -37,30 +33,12 @@ def stale_explanations(source: Source):
 def rescore_in_play() -> int:
     """Queue a score under the current key for every in-play explanation that lacks one.
     Returns how many were queued."""
-    from game.jobs import SCORE_JOB
+    from game.jobs import queue_scores
 
     queued = 0
     for source in Source.objects.filter(features__in=Feature.objects.in_play()).distinct():
-        key = current_key(source)
         ids = list(stale_explanations(source).values_list("id", flat=True))
-        for lo in range(0, len(ids), BATCH):
-            chunk = ids[lo : lo + BATCH]
-            with transaction.atomic():
-                Score.objects.bulk_create(
-                    [Score(explanation_id=e, **key.score_filter()) for e in chunk], ignore_conflicts=True
-                )
-                score_ids = Score.objects.filter(
-                    explanation_id__in=chunk, status__in=[Score.Status.PENDING], **key.score_filter()
-                ).values_list("id", flat=True)
-                Job.objects.bulk_create(
-                    [
-                        Job(name=SCORE_JOB, payload={"score_id": s}, dedupe_key=f"score:{s}", priority=RESCORE_PRIORITY,
-                            run_after=timezone.now(), max_attempts=settings.JOB_MAX_ATTEMPTS)
-                        for s in score_ids
-                    ],
-                    ignore_conflicts=True,
-                )
-            queued += len(chunk)
+        queued += queue_scores(ids, current_key(source), priority=RESCORE_PRIORITY)
     return queued
 
 

@@ -32,11 +32,10 @@ from scoring.contextual import ContextualEncoder, default_encoder
 from scoring.embedder import Embedder, default_embedder
 from scoring.lexical import ExplanationTerms
 from scoring.naming import naming_scores, symbol_scores
-from scoring.pearson import pearson
-from scoring.records import all_records, normalise_activations
+from scoring.records import all_records
 from scoring.registry import register
+from scoring.simulation import simulation_result
 from scoring.text import token_label
-from scoring.uncertainty import pearson_stderr
 
 # Clause boundaries: an explanation of two things predicts each where it applies.
 _CLAUSES = re.compile(
@@ -130,29 +129,11 @@ class ContextualSimulator:
         return out
 
     def score(self, data: ScoringInput) -> ScoreResult:
-        records = all_records(data)
         try:
-            preds = self.predict(data.explanation, records)
+            preds = self.predict(data.explanation, all_records(data))
         except (OSError, ImportError) as exc:  # model files missing or broken
             raise PermanentScoringError(f"embedding model unavailable: {exc}") from exc
-        truth = np.concatenate([np.asarray(r.values, dtype=np.float64) for r in records])
-        corr = pearson(truth, np.concatenate(preds))
-        kinds = ["top" if i < len(data.top_records) else "random" for i in range(len(records))]
-        details = {
-            "n_top": len(data.top_records),
-            "n_random": len(data.random_records),
-            "records": [
-                {"kind": kind, "true": normalise_activations(r.values, data.max_activation),
-                 "predicted": [round(float(x), 2) for x in p]}
-                for kind, r, p in zip(kinds, records, preds)
-            ],
-        }
-        if not data.random_records:
-            details["note"] = "no random records: scored on top records only"
-        if corr.status != "ok":
-            return ScoreResult("undefined", None, details=details, error=corr.reason)
-        stderr = pearson_stderr([r.values for r in records], preds, kinds)
-        return ScoreResult("ok", round(corr.value, 6), details=details, stderr=stderr)
+        return simulation_result(data, preds)
 
 
 @register("contextual-simulation")
