@@ -1,6 +1,8 @@
 """The player's own account over the API: preferences and API tokens (list, create with the raw
 value shown once, revoke). A ninja Router mounted at /api/ by `latentpedia/api.py`; it reads
-nothing of the game (routes that need game data, like `/api/me`, live in the game's router)."""
+nothing of the game (routes that need game data, like `/api/me`, live in the game's router).
+
+Token routes take the browser session only (`SESSION_ONLY`): a token cannot manage tokens."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict, StrictBool
 
-from accounts.api_auth import LOGGED_IN
+from accounts.api_auth import LOGGED_IN, SESSION_ONLY
 from accounts.models import ApiToken
 from accounts.profiles import preferences_update
 from accounts.tokens import api_token_create, api_token_revoke
@@ -99,21 +101,21 @@ def token_payload(token: ApiToken) -> dict[str, Any]:
     }
 
 
-@router.get("/me/tokens", response={200: TokensOut, **errors(401)}, auth=LOGGED_IN, url_name="api-me-tokens",
-            summary="My API tokens")
+@router.get("/me/tokens", response={200: TokensOut, **errors(401, 403)}, auth=SESSION_ONLY,
+            url_name="api-me-tokens", summary="My API tokens (browser session only)")
 def tokens(request: HttpRequest) -> Any:
     return {"tokens": [token_payload(t) for t in request.user.api_tokens.all()]}
 
 
-@router.post("/me/tokens", response={201: TokenCreated, **errors(400, 401, 403)}, auth=LOGGED_IN,
-             url_name="api-me-tokens", summary="Create an API token (shown once)")
+@router.post("/me/tokens", response={201: TokenCreated, **errors(400, 401, 403)}, auth=SESSION_ONLY,
+             url_name="api-me-tokens", summary="Create an API token (shown once; browser session only)")
 def token_create(request: HttpRequest, payload: TokenIn | None = None) -> Any:
     token, raw = api_token_create(user=request.user, name=payload.name if payload is not None else "")
     return Status(201, {**token_payload(token), "token": raw})
 
 
 @router.delete("/me/tokens/{int:token_id}", response={200: TokenRevoked, **errors(400, 401, 403, 404)},
-               auth=LOGGED_IN, url_name="api-me-token", summary="Revoke an API token")
+               auth=SESSION_ONLY, url_name="api-me-token", summary="Revoke an API token (browser session only)")
 def token_revoke(request: HttpRequest, token_id: int) -> Any:
     if not api_token_revoke(user=request.user, token_id=token_id):
         raise ApiError("No such live token of yours.", status=404)

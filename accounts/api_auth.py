@@ -3,7 +3,9 @@ token from the profile page, no CSRF), else the browser session (with CSRF on un
 
 Every route lists them in that order (`LOGGED_IN`); routes open to anyone add `anonymous` last
 (`ANYONE`). A Bearer header, when sent, decides alone: a bad one is a 401 even where anonymous
-callers are welcome, so a script never silently runs as a stranger.
+callers are welcome, so a script never silently runs as a stranger. Managing API tokens is for
+the session alone (`SESSION_ONLY`): a leaked token must not be able to mint tokens that outlive
+its own revocation, nor revoke the owner's other tokens.
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ from ninja.utils import check_csrf
 from accounts.tokens import api_token_user
 
 CSRF_MESSAGE = "CSRF check failed: send the csrftoken cookie's value in X-CSRFToken, or use a Bearer token."
+SESSION_ONLY_MESSAGE = (
+    "API tokens cannot be listed, created or revoked with an API token (or any Authorization header); "
+    "use your browser session: log in and go to your profile page."
+)
 
 
 class BearerAuth(HttpBearer):
@@ -52,6 +58,16 @@ class SessionAuth(NinjaSessionAuth):
         return request.COOKIES.get(self.param_name)
 
 
+class BrowserSessionAuth(SessionAuth):
+    """The session only. A request carrying an Authorization header is refused with a 403 that
+    says why, rather than treated as anonymous (a 401 would send a script looking for a bad token)."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if request.headers.get("Authorization"):
+            raise HttpError(403, SESSION_ONLY_MESSAGE)
+        return super().__call__(request)
+
+
 class Anonymous(AuthBase):
     """Lets anyone through (last in the list); the generated document shows it as optional
     security (`{}`) rather than as a scheme of its own."""
@@ -67,8 +83,10 @@ session_auth = SessionAuth(csrf=True)
 # For routes that only compute (nothing tied to the session changes), so scripts may POST
 # without a CSRF token; abuse is held back by a rate limit instead.
 session_auth_no_csrf = SessionAuth(csrf=False)
+browser_session_auth = BrowserSessionAuth(csrf=True)
 anonymous = Anonymous()
 
 LOGGED_IN = [bearer_auth, session_auth]
 ANYONE = [bearer_auth, session_auth, anonymous]
 ANYONE_NO_CSRF = [bearer_auth, session_auth_no_csrf, anonymous]
+SESSION_ONLY = [browser_session_auth]

@@ -1,4 +1,4 @@
-"""Per-player settings and API tokens."""
+"""Per-player settings, API tokens, and the moderators' list of refused words."""
 
 from __future__ import annotations
 
@@ -52,3 +52,20 @@ class ApiToken(models.Model):
     @classmethod
     def new_raw(cls) -> str:
         return cls.PREFIX + secrets.token_urlsafe(32)
+
+
+class BlockedWord(models.Model):
+    """A word moderators refuse in usernames and texts, on top of better-profanity's own list.
+    Changed only through `accounts.blocked_words`, which tells every process to reload."""
+
+    word = models.CharField(max_length=50, unique=True, help_text="Lowercase letters, digits and spaces")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["word"]
+
+    def __str__(self) -> str:
+        return self.word

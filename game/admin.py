@@ -44,15 +44,9 @@ class ExplanationAdmin(admin.ModelAdmin):
     search_fields = ("text", "author__username")
     raw_id_fields = ("feature", "author")
     inlines = [ScoreInline]
-    actions = ["hide", "unhide"]
-
-    @admin.action(description="Hide the selected explanations")
-    def hide(self, request, queryset) -> None:
-        queryset.update(hidden=True)
-
-    @admin.action(description="Show the selected explanations again")
-    def unhide(self, request, queryset) -> None:
-        queryset.update(hidden=False)
+    # Hiding moves points and settles features, and is audited: it is done on /moderation,
+    # never by flipping the flags here.
+    readonly_fields = ("hidden", "moderator_hidden", "author_banned", "vote_count")
 
 
 @admin.register(Score)
@@ -83,7 +77,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 # --- Game state (backend) -------------------------------------------------------------------
-from game.models import DailyCounter, ExplanationReport, PointsEvent, PuzzleView  # noqa: E402
+from game.models import DailyCounter, PointsEvent, PuzzleView  # noqa: E402
 
 
 @admin.register(PuzzleView)
@@ -108,10 +102,3 @@ class DailyCounterAdmin(admin.ModelAdmin):
     list_filter = ["kind", "day"]
     search_fields = ["user__username"]
     raw_id_fields = ["user"]
-
-
-@admin.register(ExplanationReport)
-class ExplanationReportAdmin(admin.ModelAdmin):
-    list_display = ["explanation", "user", "reason", "resolved", "created"]
-    list_filter = ["reason", "resolved"]
-    raw_id_fields = ["explanation", "user"]

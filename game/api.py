@@ -23,6 +23,8 @@ from game.schemas import (
     ExplanationCreated,
     ExplanationDeleted,
     ExplanationDetail,
+    ExplanationEdited,
+    ExplanationEditIn,
     ExplanationIn,
     FeatureOut,
     FlagIn,
@@ -34,8 +36,6 @@ from game.schemas import (
     PuzzleActionOut,
     PuzzleOut,
     PuzzleQuery,
-    ReportIn,
-    ReportOut,
     ExplanationSearchOut,
     ExplanationSearchQuery,
     VoteOut,
@@ -85,8 +85,8 @@ def wants_explicit_hidden(request: HttpRequest, query: PuzzleQuery) -> bool:
     return query.hide_explicit in {"1", "true"}
 
 
-@router.get("/puzzle/next", response={200: PuzzleOut, **errors(400, 401, 404)}, auth=ANYONE,
-            url_name="api-puzzle-next", summary="The next puzzle for this player (anonymous play allowed)")
+@router.get("/puzzle/next", response={200: PuzzleOut, **errors(400, 401, 404, 429)}, auth=ANYONE,
+            throttle=[RateLimit("puzzle")], url_name="api-puzzle-next", summary="The next puzzle for this player (anonymous play allowed)")
 def puzzle_next(request: HttpRequest, query: PuzzleQuery = Query(...)) -> Any:
     view = puzzles.puzzle_serve(player=player_for(request, writing=True))
     if view is None:
@@ -174,6 +174,17 @@ def explanation_detail(request: HttpRequest, explanation_id: int) -> Any:
     }
 
 
+@router.patch("/explanations/{int:explanation_id}", response={200: ExplanationEdited, **errors(400, 401, 403, 404, 409, 429)},
+              auth=LOGGED_IN, throttle=[RateLimit("submit")], url_name="api-explanation",
+              summary="Rewrite your own explanation before it is scored (a draft, or one still queued)")
+def explanation_edit(request: HttpRequest, explanation_id: int, payload: ExplanationEditIn) -> Any:
+    explanation = Explanation.objects.filter(pk=explanation_id).first()
+    if explanation is None or (explanation.hidden and explanation.author_id != request.user.pk):
+        raise ApiError(f"No explanation {explanation_id}.", status=404)
+    edited = explanation_service.explanation_edit(explanation, by=request.user, text=payload.text)
+    return {"id": edited.pk, "status": edited.status, "text": edited.text}
+
+
 @router.delete("/explanations/{int:explanation_id}", response={200: ExplanationDeleted, **errors(400, 401, 403, 404, 429)},
                auth=LOGGED_IN, throttle=[RateLimit("submit")], url_name="api-explanation",
                summary="Delete your own explanation; every point earned from it is taken back")
@@ -214,20 +225,6 @@ def explanation_vote(request: HttpRequest, explanation_id: int) -> Any:
 def explanation_unvote(request: HttpRequest, explanation_id: int) -> Any:
     explanation = _explanation(explanation_id)
     return _vote_payload(explanation, votes.vote_retract(user=request.user, explanation=explanation))
-
-
-@router.post(
-    "/explanations/{int:explanation_id}/report",
-    response={(200, 201): ReportOut, **errors(400, 401, 403, 404, 429)}, auth=LOGGED_IN,
-    throttle=[RateLimit("vote")], url_name="api-explanation-report",
-    summary="Report an explanation to the moderators (201 the first time, 200 after)",
-)
-def explanation_report(request: HttpRequest, explanation_id: int, payload: ReportIn) -> Any:
-    from game.services.moderation import explanation_report as report
-
-    explanation = _explanation(explanation_id)
-    created, _hidden = report(user=request.user, explanation=explanation, reason=payload.reason, note=payload.note)
-    return Status(201 if created else 200, {"explanation_id": explanation.pk, "reported": True, "created": created})
 
 
 # --- Points and the player ----------------------------------------------------------------------

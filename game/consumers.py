@@ -34,3 +34,8 @@ class GameConsumer(AsyncJsonWebsocketConsumer):
 
     async def game_event(self, event: dict[str, Any]) -> None:
         await self.send_json(event["payload"])
+
+    async def account_closed(self, event: dict[str, Any]) -> None:
+        # The player was banned: say so, then close (4403: forbidden, in the private range).
+        await self.send_json({"type": "closed", "reason": "This account was suspended by a moderator."})
+        await self.close(code=4403)

@@ -34,6 +34,17 @@ def send(group: str, payload: dict[str, Any]) -> None:
         log.exception("could not send %s to %s", payload.get("type"), group)
 
 
+def close_player_sockets(user_id: int) -> None:
+    """Close every open websocket of a player (banned): each consumer in their group closes."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(player_group(user_id), {"type": "account.closed"})
+    except Exception:
+        log.exception("could not close the sockets of player %s", user_id)
+
+
 def leaderboard_payload(period: str = "day", limit: int = 10) -> dict[str, Any]:
     return {"type": "leaderboard", "period": period, "entries": points.leaderboard(period=period, limit=limit)}
 

@@ -74,6 +74,35 @@ def queue_scores(explanation_ids: list[int], key: ScoringKey, *, priority: int, 
     return queued
 
 
+def scoring_withdraw(explanation: Explanation) -> bool:
+    """Take an explanation's waiting scoring jobs off the queue (its author is changing the
+    text). False, withdrawing nothing, when a worker is already scoring it. Must run inside the
+    caller's transaction, which queues the new text again."""
+    keys = [f"score:{pk}" for pk in explanation.scores.filter(status__in=UNFINISHED).values_list("pk", flat=True)]
+    if not keys:
+        return True
+    if Job.objects.filter(dedupe_key__in=keys, status=Job.Status.RUNNING).exists():
+        return False
+    Job.objects.filter(dedupe_key__in=keys, status=Job.Status.READY).update(
+        status=Job.Status.CANCELLED, last_error="Its author changed the text; queued again.", finished=timezone.now()
+    )
+    # A worker may have claimed one between the two queries: then the text is fixed after all.
+    return not Job.objects.filter(dedupe_key__in=keys, status=Job.Status.RUNNING).exists()
+
+
+def score_reopen(score_id: int) -> bool:
+    """Put a failed score back to pending, for its failed job being retried as it is (the
+    operators' Retry): without this the job would find nothing left to do."""
+    score = Score.objects.filter(pk=score_id, status=Score.Status.FAILED).select_related("explanation").first()
+    if score is None:
+        return False
+    Score.objects.filter(pk=score.pk).update(status=Score.Status.PENDING, error="")
+    Explanation.objects.filter(pk=score.explanation_id, status=Explanation.Status.FAILED).update(
+        status=Explanation.Status.QUEUED
+    )
+    return True
+
+
 def retry_failed_score(score: Score) -> bool:
     """A moderator's retry: a failed score goes back to pending with a fresh job."""
     with transaction.atomic():

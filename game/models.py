@@ -217,7 +217,11 @@ class Explanation(models.Model):
     )
     author_model = models.CharField(max_length=200, blank=True, help_text="Name of the explainer, for model-authored text")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
-    hidden = models.BooleanField(default=False, help_text="Hidden by a moderator")
+    # `hidden` is what every query filters on: out of play for either reason below, kept in step
+    # by game.services.standing (a ban lifted must not unhide what a moderator hid, nor the reverse).
+    hidden = models.BooleanField(default=False, help_text="Out of play: hidden by a moderator or its author banned")
+    moderator_hidden = models.BooleanField(default=False, help_text="Hidden by a moderator (or by trusted reports)")
+    author_banned = models.BooleanField(default=False, help_text="Its author is banned")
     vote_count = models.PositiveIntegerField(default=0)
     # Denormalised from the primary-method Score so lists sort without joins.
     score_value = models.FloatField(null=True, blank=True)
@@ -309,6 +313,8 @@ class Vote(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="votes"
     )
     explanation = models.ForeignKey(Explanation, on_delete=models.CASCADE, related_name="votes")
+    # False while its voter is banned: the vote_count fields count only counted votes.
+    counted = models.BooleanField(default=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -388,7 +394,8 @@ class PointsEvent(models.Model):
         SETTLED_BEST = "settled_best", "Wrote the settled best explanation"
         VOTE_RECEIVED = "vote_received", "Another player voted for your explanation"
         CONSENSUS = "consensus", "Voted for the explanation that settled as best"
-        REVERSED = "reversed", "Points taken back: the explanation was deleted by its author"
+        REVERSED = "reversed", "Points taken back: the explanation was deleted or hidden, or its voter banned"
+        RESTORED = "restored", "Points given back: the explanation was unhidden, or its voter unbanned"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="points_events")
     points = models.IntegerField()
@@ -401,10 +408,12 @@ class PointsEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         help_text="The voter, for vote_received",
     )
-    # One-to-one, so the database itself refuses to reverse an award twice.
-    reverses = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reversal",
-        help_text="The award this row takes back, for reversed",
+    # An award can be taken back and given back more than once (hidden, unhidden, hidden again):
+    # its standing is its points plus those of its compensations, which
+    # game.services.compensation keeps at zero or the award's points, under the feature's lock.
+    reverses = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="compensations",
+        help_text="The award this row takes back (reversed) or gives back (restored)",
     )
     created = models.DateTimeField(auto_now_add=True, db_index=True)
 
@@ -447,29 +456,6 @@ class DailyCounter(models.Model):
         return f"{self.user} {self.day} {self.kind}: {self.used}"
 
 
-class ExplanationReport(models.Model):
-    """A player's report of an explanation (spam, abuse, explicit) for the moderators' queue."""
-
-    class Reason(models.TextChoices):
-        SPAM = "spam", "Spam"
-        ABUSE = "abuse", "Abusive or offensive"
-        EXPLICIT = "explicit", "Explicit"
-        OTHER = "other", "Other"
-
-    explanation = models.ForeignKey(Explanation, on_delete=models.CASCADE, related_name="reports")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="explanation_reports")
-    reason = models.CharField(max_length=16, choices=Reason.choices)
-    note = models.CharField(max_length=500, blank=True)
-    resolved = models.BooleanField(default=False)
-    created = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["explanation", "user"], name="one_report_per_player")]
-
-    def __str__(self) -> str:
-        return f"{self.reason}: {self.explanation}"
-
-
 class DeletedExplanation(models.Model):
     """What an author deleted, by normalized text: writing it again on the same feature is
     refused, so deleting and resubmitting cannot earn the same awards afresh."""
@@ -506,3 +492,16 @@ class LlmUsage(models.Model):
 
     class Meta:
         verbose_name_plural = "LLM usage"
+
+
+class SiteSetting(models.Model):
+    """An operator's override of a setting that every web and worker process must agree on
+    (e.g. the daily limit). Read through `game.site_settings`, which falls back to the
+    environment's value when no row exists."""
+
+    key = models.CharField(max_length=100, unique=True)
+    value = models.JSONField()
+    updated = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.key} = {self.value!r}"

@@ -23,6 +23,7 @@ from game import selectors
 from game.models import Vote
 from game.pending import PENDING_RESULT_KEY, pending_save
 from game.refs import FeatureRef
+from game.services.explanations import daily_limit
 
 POINTS_FILE = Path(__file__).resolve().parent / "POINTS.md"
 
@@ -55,7 +56,7 @@ def play_page(request: HttpRequest) -> HttpResponse:
         # Set by game.signals when the text typed before signing up was submitted.
         "pendingResult": request.session.pop(PENDING_RESULT_KEY, None),
         "maxChars": settings.EXPLANATION_MAX_CHARS,
-        "dailyLimit": settings.DAILY_SCORED_EXPLANATIONS,
+        "dailyLimit": daily_limit(),
         "left_today": _left_today(user) if authenticated else None,
         "hasVoted": authenticated and Vote.objects.filter(user=user).exists(),
         "pendingUrl": reverse("play-pending"),
@@ -105,7 +106,7 @@ def leaderboard_page(request: HttpRequest) -> HttpResponse:
 
 def help_page(request: HttpRequest) -> HttpResponse:
     return render(request, "game/help.html", {"points_html": _points_html(), "nav": "help",
-                                              "daily_limit": settings.DAILY_SCORED_EXPLANATIONS,
+                                              "daily_limit": daily_limit(),
                                               "max_chars": settings.EXPLANATION_MAX_CHARS})
 
 

@@ -13,12 +13,11 @@ from django.conf import settings
 from ninja import Field, Schema
 from pydantic import BeforeValidator, StrictInt, field_validator
 
-from game.models import ExplanationReport, PuzzleView
+from game.models import PuzzleView
 from accounts.api_base import In, custom_error
 
 ExplanationStatus = Literal["draft", "queued", "scored", "failed"]
 FlagReason = Literal[tuple(PuzzleView.Reason.values)]  # type: ignore[valid-type]
-ReportReason = Literal[tuple(ExplanationReport.Reason.values)]  # type: ignore[valid-type]
 
 
 # --- Shared pieces ------------------------------------------------------------------------------
@@ -166,6 +165,24 @@ class ExplanationIn(In):
         return value
 
 
+class ExplanationEditIn(In):
+    # Checked by the service like a submission's text.
+    text: str = Field(json_schema_extra={"maxLength": settings.EXPLANATION_MAX_CHARS})
+
+    @field_validator("text", mode="before")
+    @classmethod
+    def _text_is_a_string(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise custom_error("text_type", "The text must be a string.")
+        return value
+
+
+class ExplanationEdited(Schema):
+    id: int
+    status: ExplanationStatus
+    text: str
+
+
 class ExplanationCreated(Schema):
     id: int
     status: ExplanationStatus = Field(description="queued (a scoring job exists), draft (over the daily limit) or scored")
@@ -195,17 +212,6 @@ class VoteOut(Schema):
     changed: bool = Field(description="this call created or removed it")
     first_vote: bool
     votes: int
-
-
-class ReportIn(In):
-    reason: ReportReason
-    note: str = ""
-
-
-class ReportOut(Schema):
-    explanation_id: int
-    reported: bool
-    created: bool
 
 
 class ExplanationDeleted(Schema):

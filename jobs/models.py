@@ -18,6 +18,7 @@ class Job(models.Model):
         RUNNING = "running", "Running"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
     name = models.CharField(max_length=100, help_text="Registered handler name")
     payload = models.JSONField(default=dict)
@@ -34,15 +35,23 @@ class Job(models.Model):
     finished = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "priority", "run_after"])]
+        indexes = [
+            models.Index(fields=["status", "priority", "run_after"]),
+            # Pruning looks for finished jobs by age.
+            models.Index(fields=["finished"], name="jobs_job_finished_idx"),
+        ]
         constraints = [
-            # One live job per key: enqueueing the same work twice is a no-op.
+            # One live job per key: enqueueing the same work twice is a no-op. Finished
+            # (done, failed, cancelled) jobs free their key.
             models.UniqueConstraint(
                 fields=["dedupe_key"],
                 condition=Q(status__in=["ready", "running"]),
                 name="one_live_job_per_dedupe_key",
             )
         ]
+
+    # States a job never leaves by itself: what pruning may delete.
+    FINISHED = (Status.DONE, Status.FAILED, Status.CANCELLED)
 
     def __str__(self) -> str:
         return f"{self.name}#{self.pk} ({self.status})"

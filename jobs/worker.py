@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import threading
+import time
 import traceback
 
 from django.conf import settings
@@ -17,6 +18,39 @@ from jobs.models import Job
 from jobs.registry import Defer, RetryLater, get_handler, run_start_hooks
 
 log = logging.getLogger(__name__)
+
+
+# Finished jobs are pruned at most this often per process (the check itself is a clock read).
+PRUNE_EVERY_S = 3600.0
+_next_prune_at = 0.0
+_prune_lock = threading.Lock()
+
+
+def _prune_due(now: float | None = None) -> bool:
+    """True at most once per PRUNE_EVERY_S in this process (and then books the next one)."""
+    global _next_prune_at
+    now = time.monotonic() if now is None else now
+    with _prune_lock:
+        if now < _next_prune_at:
+            return False
+        _next_prune_at = now + PRUNE_EVERY_S
+        return True
+
+
+def _prune_quietly() -> int:
+    try:
+        deleted = queue.prune()
+    except Exception:  # noqa: BLE001 - housekeeping must not stop the worker; next hour tries again
+        log.exception("pruning finished jobs failed")
+        return 0
+    if deleted:
+        log.info("pruned %d finished job(s)", deleted)
+    return deleted
+
+
+def maybe_prune(now: float | None = None) -> int | None:
+    """Prune finished jobs if this process has not in the last hour; None when not due."""
+    return _prune_quietly() if _prune_due(now) else None
 
 
 def default_worker_id() -> str:
@@ -110,6 +144,7 @@ def work(
     ran = 0
     while not stopping.is_set() and (max_jobs is None or ran < max_jobs):
         _refresh_connections()
+        maybe_prune()
         job = queue.claim(worker_id, names=names)
         if job is None:
             if burst:
@@ -148,8 +183,11 @@ async def work_in_event_loop(*, worker_id: str | None = None, poll_s: float = 0.
     await sync_to_async(run_start_hooks, thread_sensitive=False)()
     claim = sync_to_async(queue.claim, thread_sensitive=False)
     run = sync_to_async(run_one, thread_sensitive=False)
+    prune = sync_to_async(_prune_quietly, thread_sensitive=False)
     while True:
         try:
+            if _prune_due():
+                await prune()
             job = await claim(worker_id)
             if job is None:
                 await asyncio.sleep(poll_s)

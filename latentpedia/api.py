@@ -26,8 +26,10 @@ from accounts.api import router as accounts_router
 from accounts.api_auth import ANYONE
 from accounts.api_base import ERROR_DESCRIPTIONS, ApiError, error_body, errors
 from game.api import router as game_router
+from game.api_player import router as player_router
 from game.services.errors import ServiceError
 from inference_client.errors import InferenceError
+from moderation.api import router as moderation_router
 from research.api import router as research_router
 
 log = logging.getLogger(__name__)
@@ -71,7 +73,9 @@ api = Api(
 )
 api.add_router("", game_router)
 api.add_router("", accounts_router)
+api.add_router("", player_router)
 api.add_router("", research_router)
+api.add_router("", moderation_router)
 
 
 @api.get("/openapi.json", response={200: dict[str, Any], **errors(401)}, auth=ANYONE, url_name="api-openapi",

@@ -8,6 +8,7 @@ for the channel layer and the cache, so several web and worker processes agree.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -86,9 +87,13 @@ CSRF_TRUSTED_ORIGINS = [o for o in env_str("CSRF_TRUSTED_ORIGINS").split(",") if
 # used by rate limits is then the one that many entries from the right. 0: REMOTE_ADDR only
 # (the header is then ignored: any client could write it).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# allauth's login limits count the same client address as ours.
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 if HTTPS:
     SECURE_SSL_REDIRECT = True
+    # Load balancers probe the backends over plain HTTP and take a redirect for "unhealthy".
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31536000)
@@ -120,7 +125,9 @@ INSTALLED_APPS = [
     "scoring",
     # inference_client is a library, not an app: its engine and server run without Django.
     "research",
+    "moderation",
     "pipeline",
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -133,7 +140,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # allauth's 429s (login, signup...) say when to come back, as the API's do.
+    "accounts.middleware.RetryAfterMiddleware",
 ]
 
 ROOT_URLCONF = "latentpedia.urls"
@@ -150,6 +160,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "latentpedia.context_processors.site",
+                "moderation.context_processors.moderation",
             ],
         },
     },
@@ -240,6 +251,26 @@ if env_str("GOOGLE_CLIENT_ID"):
     }
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
+# Where each OAuth provider's login form ends up (its authorization page): see form-action below.
+OAUTH_FORM_ORIGINS = {"github": "https://github.com", "google": "https://accounts.google.com"}
+# No inline script or style anywhere (templates/ has none): injected markup cannot run or restyle.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        # 'self' also matches ws:/wss: to this host (CSP3): the game websocket.
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        # Chrome also checks where a form's POST redirects: an OAuth login posts here, then goes on.
+        "form-action": ["'self'", *(OAUTH_FORM_ORIGINS[p] for p in SOCIALACCOUNT_PROVIDERS if p in OAUTH_FORM_ORIGINS)],
+        "object-src": ["'none'"],
+    },
+}
+
 # --- i18n / static ------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -259,6 +290,8 @@ INFERENCE_MAX_TOKENS = env_int("INFERENCE_MAX_TOKENS", 1024)
 INFERENCE_TIMEOUT = env_float("INFERENCE_TIMEOUT", 30.0)
 # (requests, window seconds) per IP for test-your-text and search-all.
 INFERENCE_RATE_LIMIT = (env_int("INFERENCE_RATE_LIMIT", 30), 60)
+# Over game.services.ratelimit.DEFAULT_LIMITS, as JSON: RATE_LIMITS_JSON='{"submit:user": [5, 60]}'.
+RATE_LIMITS = {scope: tuple(limit) for scope, limit in json.loads(env_str("RATE_LIMITS_JSON") or "{}").items()}
 
 DAILY_SCORED_EXPLANATIONS = env_int("DAILY_SCORED_EXPLANATIONS", 10)
 EXPLANATION_MAX_CHARS = 500
@@ -277,6 +310,9 @@ SCORING_DEFAULT_PRICE_USD_PER_MTOK = (env_float("SCORING_PRICE_IN", 1.0), env_fl
 
 JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 120)
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 5)
+# Finished jobs (done, failed, cancelled) are deleted this many days after they finished
+# (the worker checks hourly; `manage.py prune_jobs` by hand). 0 keeps them forever.
+JOB_PRUNE_AFTER_DAYS = env_int("JOB_PRUNE_AFTER_DAYS", 14)
 
 LOGGING = {
     "version": 1,

@@ -10,6 +10,8 @@ urlpatterns = [
     # Then any other /api/ path answers JSON, never an HTML 404 page (newlines too).
     path(api.PREFIX, include([re_path(r"^[\s\S]*$", api.not_found, name="api-not-found")])),
     path("", include("accounts.urls")),
+    path("", include("operations.urls")),
+    path("", include("moderation.urls")),
     path("", include("game.urls")),
 ]
 

@@ -98,7 +98,7 @@ def make_explanation(*, feature: Feature | None = None, text: str | None = None,
         feature=feature, text=text or f"explanation {next(_seq)}", author=author, author_model=author_model,
         status=status, score_value=score, score_method=score_method or (settings.SCORING_METHOD if score is not None else ""),
         score_version="1" if score is not None else "", score_pack_version=feature.source.pack_version if score is not None else "",
-        vote_count=votes, hidden=hidden,
+        vote_count=votes, hidden=hidden, moderator_hidden=hidden,
     )
 
 

@@ -24,10 +24,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
 
-from game import jobs
+from game import jobs, site_settings
 from game.junk import junk_reason
 from game.models import DailyCounter, DeletedExplanation, Explanation, Feature, PointsEvent
-from game.services import points
+from game.services import compensation, points
 from game.services.counters import counter_take, counter_used
 from game.services.errors import ServiceError
 from game.services.moderation import contains_profanity
@@ -37,7 +37,8 @@ DRAFT_PROMOTION_VOTES = 2
 
 
 def daily_limit() -> int:
-    return settings.DAILY_SCORED_EXPLANATIONS
+    # An operator's override (the operators' page) wins over DAILY_SCORED_EXPLANATIONS.
+    return site_settings.daily_limit()
 
 
 def explanations_left_today(*, user) -> int:
@@ -45,8 +46,9 @@ def explanations_left_today(*, user) -> int:
     return max(0, daily_limit() - used)
 
 
-def explanation_check_text(*, feature: Feature, text: str) -> str:
-    """The cleaned text, or a ServiceError saying why it is refused."""
+def explanation_check_text(*, feature: Feature, text: str, editing: Explanation | None = None) -> str:
+    """The cleaned text, or a ServiceError saying why it is refused. `editing`: the explanation
+    whose text this replaces (it does not count as a duplicate of itself)."""
     text = clean_explanation(text if isinstance(text, str) else "")
     if not text:
         raise ServiceError("Write an explanation first: the text is empty.", field="text")
@@ -60,13 +62,14 @@ def explanation_check_text(*, feature: Feature, text: str) -> str:
         raise ServiceError(reason, field="text")
     if contains_profanity(text):
         raise ServiceError("The explanation contains a word we do not accept; please rephrase it.", field="text")
-    same = feature.explanations.filter(text=text).first()
+    others = feature.explanations.exclude(pk=editing.pk) if editing is not None else feature.explanations.all()
+    same = others.filter(text=text).first()
     if same is not None:
         raise ServiceError(
             "This exact explanation already exists for this feature.", status=409, existing_id=same.pk,
             near_duplicate=False,
         )
-    near = feature.explanations.filter(normalized_text=normalize_explanation(text), hidden=False).first()
+    near = others.filter(normalized_text=normalize_explanation(text), hidden=False).first()
     if near is not None:
         raise ServiceError(
             f"A very similar explanation already exists: \u201c{near.text}\u201d. Vote for it instead?",
@@ -158,13 +161,36 @@ def draft_promote(explanation: Explanation) -> bool:
         return draft_queue(explanation)
 
 
+def explanation_edit(explanation: Explanation, *, by, text: str) -> Explanation:
+    """The author rewrites their explanation before it is scored: a draft, or one still
+    waiting in the queue (its job is cancelled and queued again with the new text, using no
+    more of the daily allowance). Once a worker has started scoring it, or it has a score,
+    the text is fixed: 409. The new text passes every check a submission does."""
+    if explanation.author_id is None or explanation.author_id != getattr(by, "pk", None):
+        raise ServiceError("Only its author can edit an explanation.", status=403)
+    with transaction.atomic():
+        current = Explanation.objects.select_for_update().select_related("feature__source").get(pk=explanation.pk)
+        if current.status not in (Explanation.Status.DRAFT, Explanation.Status.QUEUED) or current.score_value is not None:
+            raise ServiceError("This explanation has been scored; its text can no longer change. "
+                               "Delete it and write a new one instead.", status=409)
+        text = explanation_check_text(feature=current.feature, text=text, editing=current)
+        if current.status == Explanation.Status.QUEUED and not jobs.scoring_withdraw(current):
+            raise ServiceError("This explanation is being scored right now; its text can no longer change.",
+                               status=409)
+        current.text = text
+        current.save(update_fields=["text", "normalized_text"])
+        if current.status == Explanation.Status.QUEUED:
+            jobs.enqueue_scoring(current)
+    return current
+
+
 def explanation_delete(explanation: Explanation, *, by) -> bool:
     """Delete the author's own explanation and take back every point earned from it.
 
     Each award tied to it (new best, settled best, votes received, other players' consensus)
-    gets one `reversed` row of the opposite sign, dated like the award, so every board (day,
-    week, all time) sums as if the award had never been paid while the history stays. The
-    `reverses` one-to-one makes a second reversal impossible. Returns False when the
+    still standing is taken back (`compensation.awards_withdraw`), so every board (day, week,
+    all time) sums as if the award had never been paid while the history stays; one already
+    taken back (the explanation was hidden) is not taken back twice. Returns False when the
     explanation was already deleted. ServiceError 403 for anyone but its author.
     """
     if explanation.author_id is None or explanation.author_id != getattr(by, "pk", None):
@@ -176,15 +202,7 @@ def explanation_delete(explanation: Explanation, *, by) -> bool:
         current = Explanation.objects.select_for_update().filter(pk=explanation.pk).first()
         if current is None:
             return False
-        awards = PointsEvent.objects.filter(explanation=current, reversal__isnull=True).exclude(
-            reason=PointsEvent.Reason.REVERSED
-        )
-        for award in awards:
-            reversal = PointsEvent.objects.create(
-                user_id=award.user_id, points=-award.points, reason=PointsEvent.Reason.REVERSED,
-                feature=feature, other_user_id=award.other_user_id, reverses=award,
-            )
-            PointsEvent.objects.filter(pk=reversal.pk).update(created=award.created)
+        compensation.awards_withdraw(PointsEvent.objects.filter(explanation=current), feature_id=feature.pk)
         DeletedExplanation.objects.get_or_create(
             feature=feature, author_id=current.author_id, normalized_text=current.normalized_text
         )

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
 
+from game import site_settings
 from game.models import Explanation, LlmUsage
 
 # A job deferred for budget looks again this often, so raising the budget takes effect soon.
@@ -22,7 +22,8 @@ def spent_today_usd() -> float:
 
 
 def budget_left_usd() -> float:
-    return settings.SCORING_DAILY_BUDGET_USD - spent_today_usd()
+    # The operators' page can override SCORING_DAILY_BUDGET_USD for every process.
+    return site_settings.daily_budget_usd() - spent_today_usd()
 
 
 def budget_allows(method: str) -> bool:

@@ -23,8 +23,11 @@ explanation has the most votes — or the score leads clearly: at least 0.2 abov
 other scored explanation of the feature. The settled explanation can change when a
 better one arrives; points already earned stay.
 
-An author deleting their explanation (`explanations.explanation_delete`) takes back every
-award tied to it with `reversed` rows dated like the awards, and the feature settles again.
+An author deleting their explanation (`explanations.explanation_delete`), a moderator hiding
+it or banning its author (`standing`) takes back every award tied to it with `reversed` rows
+dated like the awards (`compensation`), and the feature settles again; unhiding or unbanning
+gives them back with `restored` rows. A banned player's votes stop counting, and the points
+their votes earned authors are taken back the same way.
 
 Every award is one `PointsEvent` row guarded by a unique constraint, so retries and races
 never pay twice; boards for a day, a week (from Monday, UTC) or all time are sums.
@@ -42,6 +45,7 @@ from django.db.models import Q, Sum
 
 from game.models import DailyCounter, Explanation, Feature, PointsEvent, Score, Vote
 from game.scoring_keys import ScoringKey, current_key
+from game.services.compensation import award_delete
 from game.services.counters import counter_take
 from scoring.uncertainty import score_difference
 
@@ -98,9 +102,9 @@ def award_vote_received(*, vote: Vote) -> bool:
 
 
 def revoke_vote_received(*, explanation: Explanation, voter) -> None:
-    PointsEvent.objects.filter(
+    award_delete(PointsEvent.objects.filter(
         reason=PointsEvent.Reason.VOTE_RECEIVED, explanation=explanation, other_user=voter
-    ).delete()
+    ))
 
 
 # --- Scores -----------------------------------------------------------------------------
@@ -226,6 +230,11 @@ def feature_settle(feature: Feature) -> Explanation | None:
     with transaction.atomic():
         feature = Feature.objects.select_for_update().get(pk=feature.pk)
         candidate = settle_candidate(feature)
+        if candidate is None and feature.settled_explanation_id is not None:
+            # Settled on an explanation that no longer counts (hidden, or its author banned):
+            # the feature is open again until one qualifies.
+            if Explanation.objects.filter(pk=feature.settled_explanation_id, hidden=True).exists():
+                Feature.objects.filter(pk=feature.pk).update(settled_explanation=None)
         if candidate is None or candidate.pk == feature.settled_explanation_id:
             return candidate
         Feature.objects.filter(pk=feature.pk).update(settled_explanation=candidate)

@@ -17,6 +17,9 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "search:user": (120, 60),
     "search:ip": (240, 60),
     "export:user": (10, 60),
+    # Serving a puzzle writes a row (the view that `puzzle_id` names): a bot must not flood them.
+    "puzzle:user": (60, 60),
+    "puzzle:ip": (180, 60),
     "export:ip": (20, 60),
 }
 

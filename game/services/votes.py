@@ -57,8 +57,10 @@ def vote_cast(*, user, explanation: Explanation) -> VoteResult:
 def vote_retract(*, user, explanation: Explanation) -> VoteResult:
     """Take a vote back. Idempotent: retracting a vote that does not exist changes nothing."""
     with transaction.atomic():
-        deleted, _ = Vote.objects.filter(user=user, explanation=explanation).delete()
-        if deleted:
+        vote = Vote.objects.filter(user=user, explanation=explanation).first()
+        deleted = vote.delete()[0] if vote is not None else 0
+        # A vote that stopped counting (its voter was banned) is in no count already.
+        if deleted and vote.counted:
             Explanation.objects.filter(pk=explanation.pk, vote_count__gt=0).update(vote_count=F("vote_count") - 1)
             Feature.objects.filter(pk=explanation.feature_id, vote_count__gt=0).update(
                 vote_count=F("vote_count") - 1

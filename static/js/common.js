@@ -214,6 +214,10 @@
   window.LP = { api, el, toast, me, getPref, setPref, onSocket, sendSocket, activationLine, scrollToTop, fmt, authenticated, cookie };
 })();
 
+// Shading and bar heights come as data-a / data-height: the CSP forbids style="..." in markup.
+document.querySelectorAll("[data-a]").forEach((node) => node.style.setProperty("--a", node.dataset.a));
+document.querySelectorAll(".histogram .bar[data-height]").forEach((bar) => { bar.style.height = bar.dataset.height + "%"; });
+
 // Feature page: scroll each record so its strongest token is in view.
 document.querySelectorAll(".feature-page .record").forEach((rec) => {
   const top = rec.querySelector(".tok.top");

@@ -155,9 +155,12 @@
             "aria-label": e.voted ? "You voted for this" : "Vote for explanation " + (i + 1), onclick: () => vote(e) },
           e.voted ? "✓ Voted" : el("kbd", { text: String(i + 1) }), e.voted ? "" : " Vote");
       if (e.status === "draft") meta.append(el("span", { text: "draft" }));
+      const report = mine ? null : el("button", { class: "link-btn report-btn small", type: "button",
+        "aria-label": "Report explanation " + (i + 1) + " to the moderators", onclick: () => openReport(e) }, "Report");
       return el("li", { class: "expl" + (mine ? " mine" : "") + (best !== null && e.score === best ? " best" : ""), "data-id": e.id },
         button,
-        el("div", { class: "expl-body" }, el("bdi", { class: "expl-text", dir: "auto", text: e.text }), meta));
+        el("div", { class: "expl-body" }, el("bdi", { class: "expl-text", dir: "auto", text: e.text }), meta),
+        report);
     }));
     if (!items.length) list.append(el("li", { class: "empty-state", text: "No explanations yet. Be the first!" }));
     $("expl-hint").hidden = !items.length;
@@ -351,6 +354,29 @@
       }
     }, 2500);
   }
+
+  /* ---------- reporting an explanation ---------- */
+  function openReport(expl) {
+    if (!window.LP.authenticated) return needLogin("Reports go to the moderators with your name, so they need an account.");
+    state.reporting = expl;
+    $("report-form").reset();
+    $("report-dialog-text").textContent = expl.text;
+    $("report-dialog").showModal();
+  }
+  $("report-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const expl = state.reporting;
+    const form = new FormData($("report-form"));
+    if (!expl) return;
+    $("report-send").disabled = true;
+    const r = await api("POST", "/api/explanations/" + encodeURIComponent(expl.id) + "/report",
+      { reason: form.get("reason"), note: form.get("note") || "" });
+    $("report-send").disabled = false;
+    if (!r.ok) return toast((r.data && r.data.error) || "The report did not go through; please try again.");
+    $("report-dialog").close();
+    state.reporting = null;
+    toast(r.data.created ? "Thanks: the moderators will look at it." : "You reported this one already.");
+  });
 
   /* ---------- skip and flag ---------- */
   async function skip() {

@@ -27,4 +27,43 @@
       toast("Vote taken back.");
     });
   });
+
+  // Your own explanations: rewrite one before it is scored, or delete it (its points go too).
+  document.querySelectorAll(".edit-btn").forEach((btn) => {
+    btn.addEventListener("click", () => {
+      const row = btn.closest("tr");
+      const textEl = row.querySelector(".my-expl-text");
+      const input = el("input", { type: "text", maxlength: "500", class: "edit-input", "aria-label": "New text" });
+      input.value = textEl.textContent;
+      const save = el("button", { type: "button", class: "btn btn-small", text: "Save" });
+      const form = el("span", { class: "edit-form" }, input, save);
+      textEl.replaceWith(form);
+      btn.disabled = true;
+      input.focus();
+      save.addEventListener("click", async () => {
+        save.disabled = true;
+        const r = await api("PATCH", "/api/explanations/" + encodeURIComponent(btn.dataset.explanation), { text: input.value });
+        save.disabled = false;
+        if (!r.ok) return toast((r.data && r.data.error) || "Could not save the new text; please try again.");
+        textEl.textContent = r.data.text;
+        form.replaceWith(textEl);
+        btn.disabled = false;
+        toast("Saved: it will be scored with the new text.");
+      });
+    });
+  });
+
+  document.querySelectorAll(".delete-btn").forEach((btn) => {
+    btn.addEventListener("click", async () => {
+      if (!window.confirm("Delete this explanation? Every point it earned anyone is taken back, and you cannot submit the same text on this feature again.")) return;
+      btn.disabled = true;
+      const r = await api("DELETE", "/api/explanations/" + encodeURIComponent(btn.dataset.explanation));
+      if (!r.ok) {
+        btn.disabled = false;
+        return toast((r.data && r.data.error) || "Could not delete it; please try again.");
+      }
+      btn.closest("tr").replaceChildren(el("td", { colspan: "6", class: "muted", text: "Explanation deleted." }));
+      toast("Explanation deleted.");
+    });
+  });
 })();

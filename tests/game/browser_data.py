@@ -5,6 +5,8 @@ at a scratch file): `python -m tests.game.browser_data`. Prints the feature addr
 
 - `fruit` (in the active campaign, never voted on): served first to a new player.
 - `animals` (in the campaign, one model-written explanation with a vote): the second puzzle.
+- `weather` (outside the campaign): a spam explanation by `spammer`, for the moderator's path
+  (`reporter` reports it, `moderator`, in the Moderators group, hides it).
 - `hostile` (outside the campaign): tokens and an explanation built to break naive rendering
   (markup, entities, right-to-left overrides, Hebrew, zero-width characters).
 """
@@ -19,6 +21,13 @@ import sys
 import numpy as np
 
 HOSTILE_SCRIPT = "<script>alert(1)</script>"
+PASSWORD = "a-long-passphrase-42"
+SPAM_EXPLANATION = "cheap watches at example dot com, click now"
+WEATHER = [
+    ("It will {rain} all afternoon .", 1.0),
+    ("A cold {wind} blew from the north .", 0.8),
+    ("Heavy {snow} closed the pass .", 0.9),
+]
 HOSTILE_TOKENS = [" fish", " &amp;", " chips", HOSTILE_SCRIPT, " \u202eevil", " \u05e9\u05dc\u05d5\u05dd", "\u200b", " <b>bold</b>", "."]
 HOSTILE_EXPLANATION = "<img src=x onerror=alert(2)> &amp; \u202eright-to-left \u05e9\u05dc\u05d5\u05dd\u200b"
 
@@ -146,13 +155,24 @@ def build() -> dict[str, dict]:
     ActivationRecord.objects.bulk_create([_record(hostile, vocab, HOSTILE_TOKENS, values, kind="top", rank=0)])
     Explanation.objects.create(feature=hostile, text=HOSTILE_EXPLANATION, author_model="<b>model</b>",
                                status=Explanation.Status.SCORED, score_value=0.5, score_method=settings.SCORING_METHOD, score_version="1")
+    weather = Feature.objects.create(source=source, index=31, max_activation=5.0, frac_nonzero=0.01)
+    _records(weather, vocab, 5.0, WEATHER)
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    users = {name: get_user_model().objects.create_user(name, f"{name}@example.com", PASSWORD)
+             for name in ("moderator", "reporter", "spammer")}
+    users["moderator"].groups.add(Group.objects.get(name="Moderators"))
+    Explanation.objects.create(feature=weather, text=SPAM_EXPLANATION, author=users["spammer"],
+                               status=Explanation.Status.SCORED, score_value=0.05, score_method=settings.SCORING_METHOD,
+                               score_version="1")
     model.d_vocab = len(vocab.words)
     model.save()
     model.set_vocab(vocab.words)
     campaign = Campaign.objects.create(slug="demo", name="Demo features", active=True)
     campaign.features.set([fruit, animals])
     ref = lambda f: {"model": model.slug, "source": source.slug, "index": f.index}  # noqa: E731
-    return {"fruit": ref(fruit), "animals": ref(animals), "hostile": ref(hostile)}
+    return {"fruit": ref(fruit), "animals": ref(animals), "hostile": ref(hostile), "weather": ref(weather)}
 
 
 if __name__ == "__main__":

@@ -271,3 +271,59 @@ def test_hostile_text_in_clues_and_explanations_renders_as_plain_text(site, brow
     assert dialogs == []
     assert errors == []
     context.close()
+
+
+def _log_in(page, url: str, username: str) -> None:
+    from tests.game.browser_data import PASSWORD
+
+    page.goto(url + "/accounts/login/")
+    page.fill("input[name=login]", f"{username}@example.com")
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.locator("form button[type=submit]").first.click()
+    assert "/accounts/login" not in page.url, "the login did not go through"
+
+
+def test_the_moderators_path_report_action_audit(site, browser):
+    """A player reports a spam explanation from the puzzle; a moderator hides it from the queue
+    with a reason, and the audit log shows who did what and why."""
+    from playwright.sync_api import expect
+
+    from tests.game.browser_data import SPAM_EXPLANATION
+
+    context, page, dialogs, errors = _new_page(browser)
+    page.add_init_script("localStorage.setItem('lp.tutorialDone', '1'); localStorage.setItem('lp.voted', '1')")
+    _log_in(page, site["url"], "reporter")
+    page.goto(site["url"] + "/?feature=" + _feature_path(site["refs"]["weather"]))
+    item = page.locator("#explanations .expl", has_text=SPAM_EXPLANATION)
+    expect(item).to_be_visible()
+    item.locator(".report-btn").click()
+    expect(page.locator("#report-dialog")).to_be_visible()
+    page.check("#report-dialog input[value=spam]")
+    page.fill("#report-dialog input[name=note]", "an advert for watches")
+    page.screenshot(path=str(ARTIFACTS / "moderation-report.png"))
+    page.click("#report-send")
+    expect(page.locator("#toast")).to_contain_text("moderators will look")
+    # Players cannot open the queue.
+    assert page.goto(site["url"] + "/moderation").status == 403
+    context.close()
+
+    context, page, dialogs, errors = _new_page(browser)
+    _log_in(page, site["url"], "moderator")
+    page.goto(site["url"] + "/moderation")
+    case = page.locator("article.case", has_text=SPAM_EXPLANATION)
+    expect(case).to_contain_text("reporter")
+    expect(case).to_contain_text("an advert for watches")
+    page.screenshot(path=str(ARTIFACTS / "moderation-queue.png"), full_page=True)
+    case.locator("input[name=reason]").first.fill("advertising, not an explanation")
+    case.locator("button[value=hide]").click()
+    expect(page.locator(".messages")).to_contain_text("Done")
+    entry = page.locator("tr.audit-entry[data-action=hide]").first
+    expect(entry).to_contain_text("moderator")
+    expect(entry).to_contain_text("advertising, not an explanation")
+    page.screenshot(path=str(ARTIFACTS / "moderation-audit.png"), full_page=True)
+    # The hidden explanation has left the puzzle.
+    page.goto(site["url"] + "/?feature=" + _feature_path(site["refs"]["weather"]))
+    expect(page.locator("#explanations")).not_to_contain_text(SPAM_EXPLANATION)
+    assert errors == []
+    context.close()

@@ -10,12 +10,13 @@ from django.db.models import Sum
 
 from accounts.models import ApiToken, Profile
 from game.models import (
-    DELETED_PLAYER, DeletedExplanation, Explanation, ExplanationReport, Feature, PointsEvent, PuzzleView, Vote,
+    DELETED_PLAYER, DeletedExplanation, Explanation, Feature, PointsEvent, PuzzleView, Vote,
 )
 from game.services import points
 from game.services.errors import ServiceError
 from game.services.explanations import explanation_delete, explanation_submit
-from game.services.moderation import explanation_report
+from moderation.models import Report
+from moderation.services import Target, report_file
 from game.services.votes import vote_cast
 from tests.factories import make_explanation, make_feature, make_user, set_score
 from tests.game.api_helpers import logged_in
@@ -49,7 +50,7 @@ def _settled_feature():
 
 def test_deleting_a_player_keeps_their_explanations_anonymous_with_scores_and_votes() -> None:
     feature, author, voter, other, best, rival = _settled_feature()
-    explanation_report(user=author, explanation=rival, reason="spam")
+    report_file(reporter=author, target=Target("explanation", explanation=rival), reason="spam")
     PuzzleView.objects.create(user=author, feature=feature)
     Profile.objects.create(user=author)
     ApiToken.objects.create(user=author, name="t", key_hash="x" * 64, hint="lp_x")
@@ -65,8 +66,9 @@ def test_deleting_a_player_keeps_their_explanations_anonymous_with_scores_and_vo
     assert Feature.objects.get(pk=feature.pk).settled_explanation_id == best.pk
     assert Feature.objects.get(pk=feature.pk).vote_count == feature_votes
     assert author.username not in board("all")
-    for model in (PointsEvent, PuzzleView, ExplanationReport, Profile, ApiToken):
+    for model in (PointsEvent, PuzzleView, Profile, ApiToken):
         assert not model.objects.filter(user_id=author.pk).exists(), model
+    assert not Report.objects.filter(reporter_id=author.pk).exists()
     # The voter's consensus points do not depend on the author still existing.
     assert total(voter) == points.CONSENSUS_POINTS
 

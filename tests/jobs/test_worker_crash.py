@@ -72,3 +72,48 @@ def test_a_worker_killed_mid_job_leaves_it_to_another_which_completes_it_once(tm
     assert completions.read_text().splitlines() == [str(second.pid)]
     score = Score.objects.get(explanation=e)
     assert score.status == "ok" and score.value == pytest.approx(0.42)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_job_whose_workers_keep_dying_is_given_up_after_max_attempts(tmp_path, settings) -> None:
+    settings.JOB_MAX_ATTEMPTS = 2
+    import_pack(write_tiny_pack(tmp_path / "p"), score_baselines=False)
+    feature = Feature.objects.get(source__slug="0-res-sae", index=0)
+    with transaction.atomic():
+        e = Explanation.objects.create(feature=feature, text="cats", author_model="tester")
+        scoring_jobs.enqueue_scoring(e, method="test-slow")
+    db = settings.DATABASES["default"]
+    completions = tmp_path / "completions.txt"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "JOB_LEASE_SECONDS": "2",
+        "JOB_MAX_ATTEMPTS": "2",
+        "SLOW_SCORE_S": "30",  # never finishes before it is killed
+        "COMPLETIONS_FILE": str(completions),
+    }
+    for attempt in (1, 2):
+        doomed = _worker(env)
+        try:
+            _wait(lambda: Job.objects.filter(status="running", attempts=attempt).exists(), timeout=40)
+            time.sleep(0.3)
+            doomed.send_signal(signal.SIGKILL)
+            doomed.wait(10)
+        finally:
+            doomed.kill()
+
+    third = _worker(env)
+    try:
+        _wait(lambda: Job.objects.get().status == "failed", timeout=40)
+    finally:
+        third.send_signal(signal.SIGTERM)
+        third.wait(10)
+    job = Job.objects.get()
+    assert job.attempts == 2
+    assert job.last_error.startswith("Gave up after 2 attempts (JOB_MAX_ATTEMPTS=2)")
+    assert not completions.exists()
+    score = Score.objects.get(explanation=e)
+    assert score.status == "failed" and score.error.startswith("Gave up after 2 attempts")
+    e.refresh_from_db()
+    assert e.status == Explanation.Status.FAILED

@@ -1,7 +1,7 @@
 """Who moderates: `moderator add EMAIL`, `moderator remove EMAIL`, `moderator list`.
 
 Moderators are the `Moderators` group (created by a migration with the moderation
-permissions), not superusers, so a moderator can work the report queue in the admin without
+permissions), not superusers, so a moderator can work the queue on /moderation without
 being able to change the catalogue, scores or points.
 """
 

@@ -1,0 +1,222 @@
+"""Moderation over the JSON API (`shared/API.md`): players report and retract; moderators read
+the queue and act. A ninja Router mounted at /api/ by `latentpedia/api.py`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.responses import Status
+from pydantic import StrictInt
+
+from accounts.api_auth import LOGGED_IN
+from accounts.api_base import ApiError, In, errors
+from game.api_support import RateLimit
+from moderation import selectors, services
+from moderation.models import Case, Report
+
+router = Router(tags=["moderation"])
+
+ReportReason = Literal[tuple(Report.Reason.values)]  # type: ignore[valid-type]
+CaseState = Literal[tuple(Case.State.values)]  # type: ignore[valid-type]
+Action = Literal[services.ACTIONS]  # type: ignore[valid-type]
+TargetKind = Literal[tuple(Case.Kind.values)]  # type: ignore[valid-type]
+
+
+def _moderator(request: HttpRequest) -> None:
+    if not request.user.has_perm("moderation.moderate"):
+        raise ApiError("Only moderators can do this.", status=403)
+
+
+# --- Players: reports -----------------------------------------------------------------------
+
+
+class ReportIn(In):
+    reason: ReportReason
+    note: str = ""
+
+
+class ReportOut(Schema):
+    explanation_id: int | None = None
+    username: str | None = None
+    reported: bool
+    created: bool
+
+
+class RetractOut(Schema):
+    retracted: bool
+
+
+def _explanation_target(explanation_id: int) -> services.Target:
+    try:
+        target = services.target_find(Case.Kind.EXPLANATION, explanation_id)
+    except services.ServiceError:
+        raise ApiError(f"There is no explanation {explanation_id}.", status=404) from None
+    if target.explanation.hidden:
+        raise ApiError("This explanation was removed by a moderator.", status=404)
+    return target
+
+
+def _user_target(username: str) -> services.Target:
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise ApiError(f"There is no player {username!r}.", status=404)
+    return services.Target(Case.Kind.USER, user=user)
+
+
+@router.post(
+    "/explanations/{int:explanation_id}/report",
+    response={(200, 201): ReportOut, **errors(400, 401, 403, 404, 429)}, auth=LOGGED_IN,
+    throttle=[RateLimit("vote")], url_name="api-explanation-report",
+    summary="Report an explanation to the moderators (201 the first time, 200 after)",
+)
+def explanation_report(request: HttpRequest, explanation_id: int, payload: ReportIn) -> Any:
+    target = _explanation_target(explanation_id)
+    result = services.report_file(reporter=request.user, target=target, reason=payload.reason, note=payload.note)
+    return Status(201 if result.created else 200,
+                  {"explanation_id": explanation_id, "reported": True, "created": result.created})
+
+
+@router.delete(
+    "/explanations/{int:explanation_id}/report", response={200: RetractOut, **errors(401, 403, 404)},
+    auth=LOGGED_IN, url_name="api-explanation-report", summary="Take back your report (while undecided)",
+)
+def explanation_report_retract(request: HttpRequest, explanation_id: int) -> Any:
+    try:
+        target = services.target_find(Case.Kind.EXPLANATION, explanation_id)
+    except services.ServiceError:
+        raise ApiError(f"There is no explanation {explanation_id}.", status=404) from None
+    return {"retracted": services.report_retract(reporter=request.user, target=target)}
+
+
+@router.post(
+    "/users/{username}/report", response={(200, 201): ReportOut, **errors(400, 401, 403, 404, 429)},
+    auth=LOGGED_IN, throttle=[RateLimit("vote")], url_name="api-user-report",
+    summary="Report a player to the moderators (201 the first time, 200 after)",
+)
+def user_report(request: HttpRequest, username: str, payload: ReportIn) -> Any:
+    target = _user_target(username)
+    result = services.report_file(reporter=request.user, target=target, reason=payload.reason, note=payload.note)
+    return Status(201 if result.created else 200, {"username": username, "reported": True, "created": result.created})
+
+
+@router.delete(
+    "/users/{username}/report", response={200: RetractOut, **errors(401, 403, 404)}, auth=LOGGED_IN,
+    url_name="api-user-report", summary="Take back your report on a player (while undecided)",
+)
+def user_report_retract(request: HttpRequest, username: str) -> Any:
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise ApiError(f"There is no player {username!r}.", status=404)
+    target = services.Target(Case.Kind.USER, user=user)
+    return {"retracted": services.report_retract(reporter=request.user, target=target)}
+
+
+# --- Moderators: the queue and actions --------------------------------------------------------------
+
+
+class CasesQuery(In):
+    state: CaseState = "open"
+
+
+class ReportEntry(Schema):
+    by: str
+    reason: str
+    note: str
+    weight: float
+    outcome: str
+    created: dt.datetime
+
+
+class TargetOut(Schema):
+    kind: str
+    id: int
+    text: str | None = None
+    author: str | None = None
+    username: str | None = None
+    hidden: bool | None = None
+    banned: bool | None = None
+    feature: str | None = None
+
+
+class CaseOut(Schema):
+    id: int
+    target: TargetOut
+    state: str
+    auto_hidden: bool
+    weight: float
+    reports: list[ReportEntry]
+    updated: dt.datetime
+
+
+class CasesOut(Schema):
+    state: str
+    counts: dict[str, int]
+    cases: list[CaseOut]
+
+
+@router.get("/moderation/reports", response={200: CasesOut, **errors(400, 401, 403)}, auth=LOGGED_IN,
+            url_name="api-moderation-reports", summary="Reported cases grouped by target (moderators)")
+def moderation_reports(request: HttpRequest, query: CasesQuery = Query(...)) -> Any:
+    _moderator(request)
+    return {"state": query.state, "counts": selectors.state_counts(), "cases": selectors.cases(query.state)}
+
+
+class FlagsOut(Schema):
+    features: list[dict[str, Any]]
+
+
+@router.get("/moderation/flags", response={200: FlagsOut, **errors(401, 403)}, auth=LOGGED_IN,
+            url_name="api-moderation-flags", summary="Puzzle flags counted per feature (moderators)")
+def moderation_flags(request: HttpRequest) -> Any:
+    _moderator(request)
+    return {"features": selectors.feature_flags()}
+
+
+class TargetIn(In):
+    kind: TargetKind
+    id: StrictInt
+
+
+class ActionIn(In):
+    action: Action
+    target: TargetIn
+    reason: str
+
+
+class AuditTarget(Schema):
+    kind: str
+    id: int | None
+    label: str
+
+
+class AuditOut(Schema):
+    id: int
+    moderator: str | None
+    action: str
+    target: AuditTarget
+    reason: str
+    created: dt.datetime
+
+
+class AuditListOut(Schema):
+    entries: list[AuditOut]
+
+
+@router.post("/moderation/actions", response={201: AuditOut, **errors(400, 401, 403, 404, 409)}, auth=LOGGED_IN,
+             url_name="api-moderation-actions", summary="Take a moderation action; returns its audit entry")
+def moderation_action(request: HttpRequest, payload: ActionIn) -> Any:
+    _moderator(request)
+    target = services.target_find(payload.target.kind, payload.target.id)
+    entry = services.action_take(moderator=request.user, action=payload.action, target=target, reason=payload.reason)
+    return Status(201, selectors.audit_payload(entry))
+
+
+@router.get("/moderation/actions", response={200: AuditListOut, **errors(401, 403)}, auth=LOGGED_IN,
+            url_name="api-moderation-actions", summary="The audit log, newest first (moderators)")
+def moderation_audit(request: HttpRequest) -> Any:
+    _moderator(request)
+    return {"entries": [selectors.audit_payload(e) for e in selectors.audit_log()]}
