@@ -3,6 +3,9 @@
     python bench/validity_set.py extract   # features + scoring records -> bench/data/features.jsonl,
                                            # the frozen split -> bench/data/split.json, worksheets
     python bench/validity_set.py assemble  # + bench/data/labels/*.jsonl -> bench/data/human_validity.jsonl
+    python bench/validity_set.py extend --pack packs/demo --name prose
+                                           # features of another pack, all in the test split (frozen
+                                           # with its own hash): features-<name>.jsonl, split-<name>.json
 
 Only numpy and the pack reader are needed (no Django), so the set can be rebuilt anywhere.
 Each assembled item carries its own records in the `score_file` input format, so the set
@@ -63,10 +66,11 @@ def _show(rec: dict, max_act: float) -> str:
     return "".join(out)
 
 
-def extract(pack: Path) -> None:
+def _sample(pack: Path, per_source: int, seed: int, id_prefix: str = "") -> tuple[list[dict], list[str]]:
+    """Features with enough held-out and clue records, their scoring records and worksheets."""
     tokens = np.asarray(packio.load_corpus_tokens(pack))
     vocab = packio.load_vocab(pack)
-    rng = np.random.default_rng(SEED)
+    rng = np.random.default_rng(seed)
     items, sheets = [], []
     for slug in SOURCES:
         arrays = packio.load_features(pack, slug)
@@ -76,12 +80,12 @@ def extract(pack: Path) -> None:
         recs = {f: _records_of(arrays, f) for f in alive}
         usable = [f for f in alive if len(recs[f]["held_out"]) >= 4 and len(recs[f]["clues"]) >= 8
                   and int(arrays["neighbour_idx"][f][0]) in recs]
-        chosen = sorted(rng.choice(usable, size=min(PER_SOURCE, len(usable)), replace=False).tolist())
+        chosen = sorted(rng.choice(usable, size=min(per_source, len(usable)), replace=False).tolist())
         for f in chosen:
             r = recs[f]
             nb = int(arrays["neighbour_idx"][f][0])
             item = {
-                "id": f"{slug}/{f}",
+                "id": f"{id_prefix}{slug}/{f}",
                 "source": slug,
                 "index": f,
                 "neighbour": {"index": nb, "cosine": round(float(arrays["neighbour_cos"][f][0]), 4)},
@@ -101,7 +105,17 @@ def extract(pack: Path) -> None:
             lines += ["", f"Nearest neighbour ({slug}/{nb}), its top examples:"]
             lines += [f"- {_show(p, float(maxact[nb]))}" for p in nb_show]
             sheets.append("\n".join(lines) + "\n")
+    return items, sheets
 
+
+def _write_sheets(sheets: list[str], wdir: Path, per: int = 26) -> None:
+    wdir.mkdir(parents=True, exist_ok=True)
+    for k in range(0, len(sheets), per):
+        (wdir / f"part-{k // per + 1}.md").write_text("\n".join(sheets[k : k + per]))
+
+
+def extract(pack: Path) -> None:
+    items, sheets = _sample(pack, PER_SOURCE, SEED)
     DATA.mkdir(parents=True, exist_ok=True)
     with open(DATA / "features.jsonl", "w") as fh:
         for it in items:
@@ -116,17 +130,35 @@ def extract(pack: Path) -> None:
     digest = hashlib.sha256("\n".join(test).encode()).hexdigest()
     (DATA / "split.json").write_text(json.dumps({"test": test, "sha256": digest}, indent=1) + "\n")
     wdir = DATA / "worksheets"
-    wdir.mkdir(exist_ok=True)
-    per = 26
-    for k in range(0, len(sheets), per):
-        (wdir / f"part-{k // per + 1}.md").write_text("\n".join(sheets[k : k + per]))
+    _write_sheets(sheets, wdir)
     print(f"{len(items)} features, {len(test)} in the test split (sha256 {digest}); worksheets in {wdir}")
 
 
+def extend(pack: Path, name: str, per_source: int) -> None:
+    """Items from another pack (a rebuilt demo), every one in the test split: the scorer's
+    figures then describe the features players meet. Ids carry the pack's model slug."""
+    model = packio.read_pack(pack).model["slug"]
+    items, sheets = _sample(pack, per_source, SEED + 100, id_prefix=f"{model}:")
+    for it in items:
+        it["pack"] = model
+    with open(DATA / f"features-{name}.jsonl", "w") as fh:
+        for it in items:
+            fh.write(json.dumps(it, ensure_ascii=False) + "\n")
+    test = sorted(it["id"] for it in items)
+    digest = hashlib.sha256("\n".join(test).encode()).hexdigest()
+    (DATA / f"split-{name}.json").write_text(json.dumps({"test": test, "sha256": digest}, indent=1) + "\n")
+    wdir = DATA / f"worksheets-{name}"
+    _write_sheets(sheets, wdir, per=10)
+    print(f"{len(items)} features of {model}, all in the test split (sha256 {digest}); worksheets in {wdir}")
+
+
 def assemble() -> None:
-    features = {json.loads(line)["id"]: json.loads(line) for line in open(DATA / "features.jsonl")}
-    split = json.loads((DATA / "split.json").read_text())
-    test = set(split["test"])
+    features = {}
+    for path in sorted(DATA.glob("features*.jsonl")):
+        features.update({json.loads(line)["id"]: json.loads(line) for line in open(path)})
+    test: set[str] = set()
+    for path in sorted(DATA.glob("split*.json")):
+        test |= set(json.loads(path.read_text())["test"])
     labels: dict[str, dict] = {}
     for path in sorted((DATA / "labels").glob("*.jsonl")):
         for n, line in enumerate(open(path), 1):
@@ -152,10 +184,17 @@ def assemble() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=["extract", "assemble"])
+    parser.add_argument("step", choices=["extract", "assemble", "extend"])
     parser.add_argument("--pack", default=str(ROOT / "packs" / "demo"))
+    parser.add_argument("--name", default="prose", help="extend: the name of the added set")
+    parser.add_argument("--per-source", type=int, default=20, help="extend: features per source")
     args = parser.parse_args()
-    extract(Path(args.pack)) if args.step == "extract" else assemble()
+    if args.step == "extract":
+        extract(Path(args.pack))
+    elif args.step == "extend":
+        extend(Path(args.pack), args.name, args.per_source)
+    else:
+        assemble()
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ def _feature_line(feature: Feature, source: Source, *, in_play: bool) -> dict[st
     records = feature.records.all()
     if in_play:
         # The records its scores are computed on stay unpublished while it is played.
-        records = [r for r in records if not r.held_out and r.kind != ActivationRecord.Kind.RANDOM]
+        records = [r for r in records if not r.held_out and not r.unseen and r.kind != ActivationRecord.Kind.RANDOM]
     return {
         **feature.ref.as_dict(),
         "max_activation": feature.max_activation,
@@ -28,9 +28,11 @@ def _feature_line(feature: Feature, source: Source, *, in_play: bool) -> dict[st
         "in_play": in_play,
         "pack_version": source.pack_version or None,
         "scoring_records": "withheld while the feature is in play" if in_play else "included (held_out and random)",
+        "unseen_records": "withheld while the feature is in play" if in_play else "included (unseen)",
         "activations": [
             {"tokens": r.tokens(model), "values": r.values(), "max_value": r.max_value, "kind": r.kind,
-             "quantile_bin": r.quantile_bin, "duplicates": r.duplicates, "held_out": r.held_out}
+             "quantile_bin": r.quantile_bin, "duplicates": r.duplicates, "held_out": r.held_out,
+             "unseen": r.unseen}
             for r in records
         ],
         "explanations": [

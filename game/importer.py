@@ -20,6 +20,7 @@ import numpy as np
 from django.db import transaction
 
 from game.models import ActivationRecord, Campaign, Explanation, Feature, LanguageModel, Score, Source
+from game.services.moderation import explicit_text_check
 from jobs.models import Job
 from pipeline.pack import (PackError, PackMeta, SourceMeta, load_corpus_tokens, load_explanations, load_features,
                            load_vocab, read_pack)
@@ -41,6 +42,7 @@ class ImportReport:
     explanations_created: int = 0
     explanations_replaced: int = 0
     scores_queued: int = 0
+    campaign: str = ""
 
 
 def display_safe(token: str) -> str:
@@ -96,8 +98,10 @@ def import_pack(
         )
         model.set_vocab(vocab)
     report = ImportReport(model=model.slug)
+    # Records' texts are checked once here (the sources share windows of one corpus), not when served.
+    is_explicit = explicit_text_check()
     for spec in meta.sources:
-        _import_source(meta, model, spec, corpus, vocab, report, progress)
+        _import_source(meta, model, spec, corpus, vocab, report, progress, is_explicit)
         _import_explanations(meta, model, spec, report, score_baselines)
     if campaign:
         _ensure_campaign(model, campaign, report)
@@ -110,7 +114,7 @@ def import_pack(
 
 
 def _import_source(meta: PackMeta, model: LanguageModel, spec: SourceMeta, corpus: np.ndarray, vocab: list[str],
-                   report: ImportReport, progress: Progress) -> None:
+                   report: ImportReport, progress: Progress, is_explicit: Callable[[str], bool]) -> None:
     if not spec.features:
         raise PackError(f"source {spec.slug!r} names no features file")
     digest = _digest(meta.path / spec.features, meta.path / "corpus_tokens.npy")
@@ -134,7 +138,7 @@ def _import_source(meta: PackMeta, model: LanguageModel, spec: SourceMeta, corpu
             return
         arrays = load_features(meta.path, spec.slug)
         ids = _upsert_features(source, arrays, vocab=vocab, report=report, progress=progress)
-        _replace_records(source, arrays, corpus, ids, report=report, progress=progress)
+        _replace_records(source, arrays, corpus, ids, report=report, progress=progress, is_explicit=is_explicit)
         source.metrics = {**spec.metrics, "pack_digest": digest}
         # New records mean scores are redone: the pack version is part of every score's key.
         source.pack_version = digest
@@ -195,7 +199,7 @@ def _upsert_features(source: Source, a: dict, *, vocab, report: ImportReport, pr
 
 
 def _replace_records(source: Source, a: dict, corpus: np.ndarray, feature_ids: dict[int, int], *,
-                     report: ImportReport, progress: Progress) -> None:
+                     report: ImportReport, progress: Progress, is_explicit: Callable[[str], bool]) -> None:
     # Records belong to the pack, not to players: a rebuilt pack replaces them wholesale.
     ActivationRecord.objects.filter(feature__source=source)._raw_delete(ActivationRecord.objects.db)
     n = len(a["rec_feature"])
@@ -207,13 +211,16 @@ def _replace_records(source: Source, a: dict, corpus: np.ndarray, feature_ids: d
         for r in range(lo, hi):
             s, ln = int(starts[r]), int(lengths[r])
             qbin = int(a["rec_bin"][r])
+            ids = np.ascontiguousarray(corpus[s : s + ln], dtype=np.int32)
             batch.append(
                 ActivationRecord(
                     feature_id=feature_ids[int(a["rec_feature"][r])],
                     kind=kinds[int(a["rec_kind"][r])],
                     rank=int(a["rec_rank"][r]),
                     quantile_bin=qbin if qbin >= 0 else None,
-                    token_ids=np.ascontiguousarray(corpus[s : s + ln], dtype=np.int32).tobytes(),
+                    token_ids=ids.tobytes(),
+                    # Read by puzzles for players who hide explicit content (the record's whole text).
+                    explicit=is_explicit("".join(source.model.decode(ids))),
                     nz_positions=nz_pos[ptr[r] : ptr[r + 1]].tobytes(),
                     nz_values=nz_val[ptr[r] : ptr[r + 1]].tobytes(),
                     length=ln,
@@ -221,6 +228,7 @@ def _replace_records(source: Source, a: dict, corpus: np.ndarray, feature_ids: d
                     max_position=int(a["rec_max_pos"][r]),
                     duplicates=int(a["rec_duplicates"][r]),
                     held_out=bool(a["rec_held_out"][r]),
+                    unseen=bool(a["rec_unseen"][r]),
                 )
             )
         ActivationRecord.objects.bulk_create(batch, batch_size=1000)
@@ -346,10 +354,21 @@ def _queue_unscored(source: Source, feature_ids) -> int:
 
 
 def _ensure_campaign(model: LanguageModel, slug: str, report: ImportReport) -> None:
-    """A campaign over all of the model's live features, made active when no other campaign is."""
+    """A campaign over all of the model's live features, made active when no other campaign is.
+
+    A retrained model comes with a new slug, so `slug` may already name the campaign of an older
+    model: then this model gets its own campaign (`<slug>-<model slug>`), which takes over as the
+    active one if the older one was. The older model's features leave play (their explanations,
+    scores and points stay, browsable) rather than having records swapped under them."""
     from game.services.campaigns import campaign_activate, campaign_create
 
+    existing = Campaign.objects.filter(slug=slug).first()
+    takes_over = False
+    if existing is not None and existing.features.exclude(source__model=model).exists():
+        takes_over = existing.active
+        slug = f"{slug}-{model.slug}"
     campaign_create(slug=slug, name=f"{model.name}: all features", model=model.slug,
                     description=f"Every feature of {model.slug} that fires.")
-    if not Campaign.objects.filter(active=True).exists():
+    report.campaign = slug
+    if takes_over or not Campaign.objects.filter(active=True).exists():
         campaign_activate(slug=slug)

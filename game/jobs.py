@@ -30,6 +30,7 @@ from scoring.base import PermanentScoringError, TransientScoringError
 log = logging.getLogger(__name__)
 
 SCORE_JOB = "score_explanation"
+RECHECK_EXPLICIT_JOB = "recheck_explicit"
 
 
 def enqueue_scoring(explanation: Explanation, *, method: str | None = None) -> Score:
@@ -163,3 +164,17 @@ def _rescore_after_a_change() -> None:
     queued = rescore_in_play()
     if queued:
         log.info("queued %d in-play explanations for rescoring under the current scorer", queued)
+
+
+def enqueue_explicit_recheck() -> None:
+    """Mark clues explicit again with the current word list (after moderators change it), in
+    the background: it reads every record. One pending recheck covers any number of changes."""
+    queue.enqueue(RECHECK_EXPLICIT_JOB, {}, dedupe_key=RECHECK_EXPLICIT_JOB, priority=5)
+
+
+@job_handler(RECHECK_EXPLICIT_JOB)
+def recheck_explicit(payload: dict) -> None:
+    from game.services.moderation import records_recheck_explicit
+
+    result = records_recheck_explicit()
+    log.info("explicit recheck: %s records, %s explicit, %s changed", result.checked, result.explicit, result.changed)

@@ -172,6 +172,14 @@ class ActivationRecord(models.Model):
     max_position = models.PositiveSmallIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0, help_text="Near-duplicate windows this one stands for")
     held_out = models.BooleanField(default=False, help_text="Kept from the clues for scoring")
+    # A third set, disjoint from clues and scoring records: snippets no player has seen, for
+    # modes where players predict activations themselves. Never shown while the feature is in play.
+    unseen = models.BooleanField(default=False, help_text="Kept from clues and scoring, for prediction modes")
+    # Decided once, when the record is imported (and again by `manage.py recheck_explicit` after
+    # the word list changes), so serving a clue never scans its text.
+    explicit = models.BooleanField(
+        default=False, db_index=True, help_text="Its text holds a refused word: hidden from players who hide explicit content"
+    )
 
     class Meta:
         ordering = ["feature", "kind", "quantile_bin", "rank"]
@@ -189,6 +197,10 @@ class ActivationRecord(models.Model):
     def tokens(self, model: LanguageModel | None = None) -> list[str]:
         model = model or self.feature.source.model
         return model.decode(self.ids())
+
+    def text(self, model: LanguageModel | None = None) -> str:
+        """The whole window as one string: what `explicit` is decided on."""
+        return "".join(self.tokens(model))
 
     @staticmethod
     def encode_values(values: np.ndarray) -> tuple[bytes, bytes]:

@@ -60,7 +60,7 @@ def candidate_features() -> QuerySet[Feature]:
         if model is None:
             return Feature.objects.none()
         qs = Feature.objects.filter(source__model=model, source__kind__in=[Source.Kind.SAE, Source.Kind.NEURONS])
-    has_clues = ActivationRecord.objects.filter(feature=OuterRef("pk"), held_out=False)
+    has_clues = ActivationRecord.objects.filter(feature=OuterRef("pk"), held_out=False, unseen=False)
     return qs.filter(Exists(has_clues)).select_related("source__model")
 
 
@@ -103,15 +103,9 @@ def puzzle_explanations(feature: Feature) -> QuerySet[Explanation]:
     )
 
 
-def record_is_explicit(tokens: list[str]) -> bool:
-    from game.services.moderation import contains_profanity
-
-    return contains_profanity("".join(tokens))
-
-
 def clue_payload(record: ActivationRecord, model: LanguageModel, *, hide_explicit: bool) -> dict[str, Any]:
-    tokens = record.tokens(model)
-    if hide_explicit and record_is_explicit(tokens):
+    # `explicit` was decided when the record was imported: nothing scans the text here.
+    if hide_explicit and record.explicit:
         # The placeholder carries no tokens or values: nothing of the text leaks.
         return {
             "hidden_explicit": True,
@@ -119,7 +113,7 @@ def clue_payload(record: ActivationRecord, model: LanguageModel, *, hide_explici
             "quantile_bin": record.quantile_bin,
             "max_value": round(record.max_value, 4),
         }
-    return {**record_payload(record, model, tokens=tokens), "hidden_explicit": False}
+    return {**record_payload(record, model), "hidden_explicit": False}
 
 
 def puzzle_payload(view: PuzzleView, *, user=None, hide_explicit: bool = False) -> dict[str, Any]:

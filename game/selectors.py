@@ -31,9 +31,11 @@ def _ordered(qs: QuerySet[ActivationRecord]) -> QuerySet[ActivationRecord]:
 
 
 def clue_records(feature: Feature) -> QuerySet[ActivationRecord]:
-    """What a puzzle shows: top and quantile records, never one that scores are computed on."""
+    """What a puzzle shows: top and quantile records, never one that scores are computed on
+    nor one kept unseen."""
     return _ordered(
-        feature.records.filter(held_out=False, kind__in=[ActivationRecord.Kind.TOP, ActivationRecord.Kind.QUANTILE])
+        feature.records.filter(held_out=False, unseen=False,
+                               kind__in=[ActivationRecord.Kind.TOP, ActivationRecord.Kind.QUANTILE])
     )
 
 
@@ -46,7 +48,9 @@ def scoring_input_for(explanation: Explanation) -> ScoringInput:
     if not records:
         # Older packs without held-out records: the lowest top records are the least likely clues.
         records = list(feature.records.filter(kind=ActivationRecord.Kind.TOP).order_by("-rank")[:5])
-    randoms = list(feature.records.filter(kind=ActivationRecord.Kind.RANDOM).order_by("rank")[: len(records)])
+    randoms = list(
+        feature.records.filter(kind=ActivationRecord.Kind.RANDOM, unseen=False).order_by("rank")[: len(records)]
+    )
 
     def as_record(r: ActivationRecord) -> Record:
         return Record(tokens=r.tokens(model), values=r.values())
@@ -67,7 +71,7 @@ def feature_records(feature: Feature, *, in_play: bool | None = None) -> QuerySe
         in_play = feature.in_play
     qs = feature.records.all()
     if in_play:
-        qs = qs.filter(held_out=False).exclude(kind=ActivationRecord.Kind.RANDOM)
+        qs = qs.filter(held_out=False, unseen=False).exclude(kind=ActivationRecord.Kind.RANDOM)
     return _ordered(qs)
 
 

@@ -292,10 +292,12 @@ def warning_acknowledge(*, user, entry_id: int) -> bool:
 
 
 def word_block(*, moderator, word: str, reason: str = "") -> AuditEntry:
-    """Add a word every process refuses in usernames and explanations from now on."""
+    """Add a word every process refuses in usernames and explanations from now on; clues that
+    hold it are marked explicit by a background recheck."""
     try:
         with transaction.atomic():
             added = blocked_word_add(word, by=moderator)
+            game_jobs.enqueue_explicit_recheck()
             return AuditEntry.objects.create(
                 moderator=moderator, moderator_name=moderator.get_username(), action=AuditEntry.Action.WORD_ADD,
                 target_kind="word", target_label=added.word, reason=reason.strip()[:REASON_MAX],
@@ -309,6 +311,7 @@ def word_unblock(*, moderator, word: str, reason: str = "") -> AuditEntry:
         with transaction.atomic():
             normalized = blocked_word_normalize(word)
             blocked_word_remove(normalized)
+            game_jobs.enqueue_explicit_recheck()
             return AuditEntry.objects.create(
                 moderator=moderator, moderator_name=moderator.get_username(), action=AuditEntry.Action.WORD_REMOVE,
                 target_kind="word", target_label=normalized, reason=reason.strip()[:REASON_MAX],

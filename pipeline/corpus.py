@@ -1,8 +1,10 @@
-"""The demo corpus: English prose that ships with every Python install.
+"""The demo corpus: English prose and verse of several kinds, with code documentation as one
+part among several (`pipeline/corpus_sources.py` says where each part comes from).
 
-Standard-library docstrings (modules, classes, functions; public, non-test modules only) plus the
-pydoc topic pages. The walk order is sorted so the corpus is identical on every run and machine
-with the same Python version.
+The code part is the standard library's docstrings (modules, classes, functions; public,
+non-test modules only) plus the pydoc topic pages, walked in sorted order. Every part is
+deduplicated, sampled with the build's seed up to its budget, and the documents of all parts
+are shuffled together, so the same package versions and seed give the same corpus.
 """
 
 from __future__ import annotations
@@ -33,10 +35,22 @@ _MIN_DOC_CHARS = 80
 class Corpus:
     train: list[str]
     validation: list[str]
+    # The source of each document, in the same order (empty for a single-source corpus).
+    train_sources: tuple[str, ...] = ()
+    validation_sources: tuple[str, ...] = ()
 
     @property
     def documents(self) -> list[str]:
         return self.train + self.validation
+
+    @property
+    def document_sources(self) -> list[str]:
+        return list(self.train_sources) + list(self.validation_sources)
+
+    def head(self, n_train: int, n_validation: int) -> "Corpus":
+        """The first documents only (quick end-to-end builds in tests)."""
+        return Corpus(self.train[:n_train], self.validation[:n_validation],
+                      tuple(self.train_sources[:n_train]), tuple(self.validation_sources[:n_validation]))
 
 
 def _stdlib_module_names() -> list[str]:
@@ -117,23 +131,42 @@ def raw_documents() -> list[str]:
     return json.loads(out.stdout)
 
 
-def build_corpus(seed: int = 0, validation_fraction: float = 0.05) -> Corpus:
-    """Deduplicated documents, shuffled with `seed`, split into train / validation."""
+def _unique(docs: list[str], min_chars: int) -> list[str]:
     seen: set[str] = set()
-    documents: list[str] = []
-    for doc in raw_documents():
-        if len(doc) < _MIN_DOC_CHARS:
+    out: list[str] = []
+    for doc in docs:
+        if len(doc) < min_chars:
             continue
         key = hashlib.sha1(doc.encode()).hexdigest()
-        if key in seen:
-            continue
-        seen.add(key)
-        documents.append(doc)
-    documents.sort()
-    rng = random.Random(seed)
-    rng.shuffle(documents)
-    n_val = max(1, int(round(len(documents) * validation_fraction)))
-    return Corpus(train=documents[n_val:], validation=documents[:n_val])
+        if key not in seen:
+            seen.add(key)
+            out.append(doc)
+    return out
+
+
+def build_corpus(seed: int = 0, validation_fraction: float = 0.05, sources: tuple[str, ...] | None = None) -> Corpus:
+    """Documents of every source (or of `sources`), each part sampled to its budget with `seed`,
+    shuffled together and split into train / validation. SourceMissing names what to install."""
+    from pipeline.corpus_sources import SOURCES, sample_documents
+
+    names = tuple(sources) if sources else tuple(SOURCES)
+    unknown = [n for n in names if n not in SOURCES]
+    if unknown:
+        raise ValueError(f"unknown corpus sources {unknown}; known: {sorted(SOURCES)}")
+    tagged: list[tuple[str, str]] = []
+    for name in names:
+        source = SOURCES[name]
+        docs = _unique(source.read(random.Random(f"{seed}:{name}:read")), 40 if source.kind == "prose" else _MIN_DOC_CHARS)
+        for doc in sample_documents(docs, source.budget_chars, random.Random(f"{seed}:{name}:sample")):
+            tagged.append((doc, name))
+    tagged.sort()
+    random.Random(seed).shuffle(tagged)
+    n_val = max(1, int(round(len(tagged) * validation_fraction)))
+    validation, train = tagged[:n_val], tagged[n_val:]
+    return Corpus(
+        train=[d for d, _ in train], validation=[d for d, _ in validation],
+        train_sources=tuple(n for _, n in train), validation_sources=tuple(n for _, n in validation),
+    )
 
 
 if __name__ == "__main__":  # used by raw_documents(): print the documents as JSON

@@ -449,7 +449,10 @@ def explain_feature(arrays: dict[str, np.ndarray], tokens: np.ndarray, vocab: li
 
 
 def _top_records(arrays: dict[str, np.ndarray]) -> dict[int, np.ndarray]:
+    # Clues only: never the scoring records nor the unseen ones.
     mask = (arrays["rec_kind"] == KIND_TOP) & ~arrays["rec_held_out"]
+    if "rec_unseen" in arrays:
+        mask &= ~arrays["rec_unseen"]
     idx = np.flatnonzero(mask)
     feats = arrays["rec_feature"][idx]
     order = np.argsort(feats, kind="stable")

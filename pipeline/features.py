@@ -37,6 +37,8 @@ class SourceSpec:
 def iter_chunks(n_tokens: int, n_ctx: int, overlap: int) -> Iterator[tuple[int, int, int]]:
     """(context start, kept start, kept end): every token is kept exactly once and, except near the
     start of the stream, sees at least `overlap` tokens of left context. Inputs are all n_ctx long."""
+    # A context no longer than the overlap would never move on: keep at least half of it new.
+    overlap = min(overlap, n_ctx // 2)
     stride = n_ctx - overlap
     n_ctx = min(n_ctx, n_tokens)
     k = 0

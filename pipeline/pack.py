@@ -25,6 +25,8 @@ FEATURE_ARRAYS: dict[str, tuple[str, int]] = {
     "rec_max_pos": ("int32", 1), "rec_duplicates": ("int32", 1), "rec_held_out": ("bool", 1),
     "rec_nz_ptr": ("int64", 1), "nz_pos": ("uint16", 1), "nz_val": ("float32", 1),
 }
+# Arrays a pack may leave out (older packs), with what their absence means.
+OPTIONAL_RECORD_ARRAYS: dict[str, str] = {"rec_unseen": "bool"}  # absent: no record is kept unseen
 _PER_FEATURE = [n for n in FEATURE_ARRAYS if not n.startswith(("rec_", "nz_"))]
 _PER_RECORD = [n for n in FEATURE_ARRAYS if n.startswith("rec_") and n != "rec_nz_ptr"]
 
@@ -84,7 +86,7 @@ def validate_features(arrays: dict[str, np.ndarray], width: int | None = None) -
         if arrays[n].shape[0] != F:
             raise PackError(f"{n}: {arrays[n].shape[0]} rows for {F} features")
     R = len(arrays["rec_feature"])
-    for n in _PER_RECORD:
+    for n in [*_PER_RECORD, *(o for o in OPTIONAL_RECORD_ARRAYS if o in arrays)]:
         if len(arrays[n]) != R:
             raise PackError(f"{n}: {len(arrays[n])} entries for {R} records")
     ptr = arrays["rec_nz_ptr"]
@@ -99,7 +101,9 @@ def validate_features(arrays: dict[str, np.ndarray], width: int | None = None) -
 def write_features(path: Path, arrays: dict[str, np.ndarray], width: int | None = None) -> None:
     validate_features(arrays, width)
     path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(path, **{n: np.asarray(arrays[n], dtype=FEATURE_ARRAYS[n][0]) for n in FEATURE_ARRAYS})
+    optional = {n: np.asarray(arrays[n], dtype=d) for n, d in OPTIONAL_RECORD_ARRAYS.items() if n in arrays}
+    np.savez_compressed(path, **{n: np.asarray(arrays[n], dtype=FEATURE_ARRAYS[n][0]) for n in FEATURE_ARRAYS},
+                        **optional)
 
 
 def write_explanations(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -154,6 +158,9 @@ def load_features(path: str | Path, slug: str) -> dict[str, np.ndarray]:
     with np.load(Path(path) / src.features) as z:
         arrays = {n: z[n] for n in z.files}
     validate_features(arrays, src.width)
+    R = len(arrays["rec_feature"])
+    for n, dtype in OPTIONAL_RECORD_ARRAYS.items():
+        arrays.setdefault(n, np.zeros(R, dtype=dtype))
     return arrays
 
 

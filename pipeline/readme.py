@@ -22,8 +22,14 @@ def write_readme(pack_dir: Path, meta: dict) -> None:
     if m.get("validation_loss") is not None:
         lines.append(f"- Validation loss: **{m['validation_loss']:.3f}** nats/token after "
                      f"{m.get('train_tokens', 0):,} training tokens.")
-    lines += ["", "## Corpus", "", f"- {c['name']}: {c['n_docs']:,} documents, {c['n_tokens']:,} tokens. "
-              + c.get("description", ""), "", "## Sources", "",
+    lines += ["", "## Corpus", "", f"{c['n_docs']:,} documents, {c['n_tokens']:,} tokens. " + c.get("description", ""), ""]
+    if c.get("parts"):
+        lines += ["| part | kind | package (version) | licence | documents | share of tokens |", "|---|---|---|---|---|---|"]
+        for name, p in c["parts"].items():
+            lines.append(f"| {name} | {p['kind']} | {p['package']} ({p['version']}) | {p['licence']} | {p['n_docs']:,} | "
+                         f"{p['share_of_tokens']:.1%} |")
+        lines += ["", "; ".join(f"**{n}**: {p['description']}" for n, p in c["parts"].items()), ""]
+    lines += ["## Sources", "",
               "| slug | kind | hook | width | FVU | L0 | alive (held-out) | alive (corpus) |",
               "|---|---|---|---|---|---|---|---|"]
     for s in meta["sources"]:

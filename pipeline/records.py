@@ -40,6 +40,10 @@ class RecordConfig:
     n_pool: int = 96
     hist_bins: int = 20
     held_out_ranks: tuple[int, ...] = (3, 6, 9, 12, 15)
+    # A third set, never clues and never scored on: snippets kept unseen for a mode where
+    # players predict activations themselves. Top ranks, plus this many extra random windows.
+    unseen_ranks: tuple[int, ...] = (4, 10, 16)
+    n_random_unseen: int = 4
     dup_context: int = 3
 
 
@@ -152,13 +156,14 @@ class FeatureScanner:
     def select(self) -> None:
         """Choose every feature's windows from the pass-1 candidates."""
         cfg = self.cfg
-        rows: list[tuple[int, int, int, int, int, int, int, bool]] = []  # feat, kind, rank, bin, start, end, dups, held
+        # feat, kind, rank, bin, start, end, dups, held out (scoring), unseen
+        rows: list[tuple[int, int, int, int, int, int, int, bool, bool]] = []
         cand_val, cand_pos = self.cand_val.numpy(), self.cand_pos.numpy()
         samp_val, samp_pos = self.samp_val.numpy(), self.samp_pos.numpy()
         samp_key = self.samp_key.numpy()
         pool_max = self.pool_max.numpy()
         fmax = self.max.numpy()
-        held = set(cfg.held_out_ranks)
+        held, unseen = set(cfg.held_out_ranks), set(cfg.unseen_ranks)
         for f in range(self.F):
             chosen: list[list[int]] = []  # [start, end, dups]
             keys: dict[tuple, int] = {}
@@ -178,7 +183,7 @@ class FeatureScanner:
                 keys[key] = len(chosen)
                 chosen.append([s, e, 0])
             for rank, (s, e, d) in enumerate(chosen):
-                rows.append((f, KIND_TOP, rank, -1, s, e, d, rank in held))
+                rows.append((f, KIND_TOP, rank, -1, s, e, d, rank in held, rank in unseen))
             # quantile bins over (0, max]: the uniform sample, topped up with unused candidates
             if fmax[f] > 0:
                 ok = samp_key[f] >= 0
@@ -196,15 +201,16 @@ class FeatureScanner:
                             continue
                         s, e = self.docs.window(p, cfg.window, cfg.max_pos_frac)
                         used.append((s, e))
-                        rows.append((f, KIND_QUANTILE, rank, b, s, e, 0, False))
+                        rows.append((f, KIND_QUANTILE, rank, b, s, e, 0, False, False))
                         rank += 1
             # random windows: pool order is already random; prefer ones where it never fires
             order = np.argsort(pool_max[:, f] > 0, kind="stable")
-            if len(order) and pool_max[order[min(cfg.n_random, len(order)) - 1], f] > 0:
+            n_random = cfg.n_random + cfg.n_random_unseen
+            if len(order) and pool_max[order[min(n_random, len(order)) - 1], f] > 0:
                 order = np.argsort(pool_max[:, f], kind="stable")
-            for rank, i in enumerate(order[:cfg.n_random]):
+            for rank, i in enumerate(order[:n_random]):
                 s, e = self.pool[i]
-                rows.append((f, KIND_RANDOM, rank, -1, int(s), int(e), 0, False))
+                rows.append((f, KIND_RANDOM, rank, -1, int(s), int(e), 0, False, rank >= cfg.n_random))
         a = np.asarray([r[:7] for r in rows], dtype=np.int64).reshape(-1, 7)
         self.records = {
             "rec_feature": a[:, 0].astype(np.int32), "rec_kind": a[:, 1].astype(np.uint8),
@@ -212,6 +218,7 @@ class FeatureScanner:
             "rec_start": a[:, 4].astype(np.int64), "rec_length": (a[:, 5] - a[:, 4]).astype(np.int32),
             "rec_duplicates": a[:, 6].astype(np.int32),
             "rec_held_out": np.asarray([r[7] for r in rows], dtype=bool),
+            "rec_unseen": np.asarray([r[8] for r in rows], dtype=bool),
         }
         # every (record, offset) pair, sorted by corpus position, for the pass-2 gather
         lengths = self.records["rec_length"].astype(np.int64)

@@ -58,14 +58,20 @@ def make_source(*, model: LanguageModel | None = None, slug: str | None = None, 
 
 
 def make_record(*, feature: Feature, token_ids: list[int], values: list[float], kind: str = "top",
-                rank: int = 0, quantile_bin: int | None = None, held_out: bool = False) -> ActivationRecord:
+                rank: int = 0, quantile_bin: int | None = None, held_out: bool = False,
+                explicit: bool | None = None) -> ActivationRecord:
+    """`explicit` decided on the text as the import decides it, unless given."""
     vals = np.asarray(values, dtype=np.float32)
     pos, nz = ActivationRecord.encode_values(vals)
+    if explicit is None:
+        from game.services.moderation import contains_profanity
+
+        explicit = contains_profanity("".join(feature.source.model.decode(token_ids)))
     return ActivationRecord.objects.create(
         feature=feature, kind=kind, rank=rank, quantile_bin=quantile_bin,
         token_ids=np.asarray(token_ids, dtype=np.int32).tobytes(), nz_positions=pos, nz_values=nz,
         length=len(token_ids), max_value=float(vals.max()) if len(vals) else 0.0,
-        max_position=int(vals.argmax()) if len(vals) else 0, held_out=held_out,
+        max_position=int(vals.argmax()) if len(vals) else 0, held_out=held_out, explicit=explicit,
     )
 
 

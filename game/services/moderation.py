@@ -1,11 +1,73 @@
 """Content checks: profanity in explanations and activation texts. (Reports and moderators'
-actions are the `moderation` app's.)"""
+actions are the `moderation` app's.)
+
+A record's text is checked once, when it is imported (`game.importer`), and stored as
+`ActivationRecord.explicit`; serving a clue reads the flag. After moderators change the word
+list, `records_recheck_explicit` (`manage.py recheck_explicit`) decides the flags again.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.db import transaction
+
 from accounts import profanity
+from game.models import ActivationRecord, Source
+
+RECHECK_BATCH = 1000
+# Distinct texts remembered by one import or recheck (a pack's windows overlap and repeat).
+TEXTS_REMEMBERED = 100_000
 
 
 def contains_profanity(text: str) -> bool:
     # One word list for usernames and texts: better-profanity's plus the moderators' blocked words.
     return profanity.contains_profanity(text)
+
+
+def explicit_text_check() -> Callable[[str], bool]:
+    """`contains_profanity` for records' texts, answering a text seen before from memory.
+    Make one per import or recheck: the word list may change between runs."""
+    return lru_cache(maxsize=TEXTS_REMEMBERED)(lambda text: contains_profanity(text))
+
+
+@dataclass
+class ExplicitRecheck:
+    checked: int = 0
+    explicit: int = 0  # of those checked, explicit now
+    changed: int = 0
+
+
+def records_recheck_explicit(
+    *, sources: Iterable[Source] | None = None, batch_size: int = RECHECK_BATCH,
+    progress: Callable[[Source, int], None] | None = None,
+) -> ExplicitRecheck:
+    """Decide `explicit` again for every record of `sources` (all when None) with the current
+    word list. Reads and writes `batch_size` records at a time, each batch in its own
+    transaction, so a long recheck holds no lock for long and can be stopped and run again."""
+    check = explicit_text_check()
+    result = ExplicitRecheck()
+    if sources is None:
+        sources = Source.objects.select_related("model").order_by("pk")
+    for source in sources:
+        model = source.model
+        records = ActivationRecord.objects.filter(feature__source=source).only("pk", "token_ids", "explicit")
+        last_pk = 0
+        while batch := list(records.filter(pk__gt=last_pk).order_by("pk")[:batch_size]):
+            last_pk = batch[-1].pk
+            now = {r.pk: check(r.text(model)) for r in batch}
+            flip_on = [r.pk for r in batch if now[r.pk] and not r.explicit]
+            flip_off = [r.pk for r in batch if r.explicit and not now[r.pk]]
+            with transaction.atomic():
+                if flip_on:
+                    ActivationRecord.objects.filter(pk__in=flip_on).update(explicit=True)
+                if flip_off:
+                    ActivationRecord.objects.filter(pk__in=flip_off).update(explicit=False)
+            result.checked += len(batch)
+            result.explicit += sum(now.values())
+            result.changed += len(flip_on) + len(flip_off)
+            if progress is not None:
+                progress(source, len(batch))
+    return result

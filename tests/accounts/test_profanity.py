@@ -154,3 +154,23 @@ def test_a_username_made_up_from_an_oauth_profile_skips_a_refused_one() -> None:
     from allauth.utils import generate_unique_username
 
     assert generate_unique_username(["shit", "fruit fan"]) == "fruit_fan"
+
+
+# --- The indexed word list --------------------------------------------------------------------
+
+
+def test_the_indexed_word_list_answers_as_the_packages_list() -> None:
+    from better_profanity import Profanity
+
+    words = sorted(profanity._default_words() | {"zorblax", "quux plonk", "σας"})
+    package, indexed = Profanity(words), profanity._IndexedProfanity(words)
+    assert isinstance(indexed.CENSOR_WORDSET, profanity._WordIndex)
+    subs = package.CHARS_MAPPING
+    # Every listed word, its leetspeak spellings and near misses (one character off or extra).
+    queries = {"", "****", "$h1t", "5h*t", "sh!t", "@ss", "a55", "z0rbl4x", "quux plonk", "quux  plonk", "Σας", "class"}
+    for w in words:
+        queries |= {w, w + "s", w[1:], "".join(subs.get(c, (c,))[-1] for c in w), "".join(subs.get(c, (c,))[1 % len(subs.get(c, (c,)))] for c in w)}
+    assert {q for q in queries if q in indexed.CENSOR_WORDSET} == {q for q in queries if q in package.CENSOR_WORDSET}
+    texts = ["what the sh1t", "well quux plonk then", "a z0rbl4x", "s.h.i.t. happens", "fires on fruit names",
+             "class scunthorpe assert pass", "Return the $h!t of X.\n>>> 5hit()"]
+    assert [indexed.contains_profanity(t) for t in texts] == [package.contains_profanity(t) for t in texts]

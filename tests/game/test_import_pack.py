@@ -121,3 +121,24 @@ def test_control_characters_in_the_vocabulary_become_visible_marks(tmp_path) -> 
     assert vocab[-1] == "<0x00>"
     assert "\x00" not in "".join(vocab)
     assert vocab[10] == "\u202eevil"  # bidi controls are format characters, kept (rendered isolated)
+
+
+def test_a_retrained_model_gets_its_own_campaign_which_takes_over_and_the_old_one_stays(tmp_path) -> None:
+    import_pack(write_tiny_pack(tmp_path / "old"), campaign="demo")
+    old_feature = Feature.objects.filter(source__model__slug="tiny-model").first()
+    old_explanations = Explanation.objects.filter(feature__source__model__slug="tiny-model").count()
+    report = import_pack(write_tiny_pack(tmp_path / "new", slug="tiny-model-v2"), campaign="demo")
+
+    assert report.campaign == "demo-tiny-model-v2"
+    active = Campaign.objects.get(active=True)
+    assert active.slug == "demo-tiny-model-v2"
+    assert not active.features.exclude(source__model__slug="tiny-model-v2").exists()
+    old = Campaign.objects.get(slug="demo")
+    assert not old.active and old.features.filter(pk=old_feature.pk).exists()
+    old_feature.refresh_from_db()
+    assert not old_feature.in_play  # retired, still browsable with what it had
+    assert Explanation.objects.filter(feature__source__model__slug="tiny-model").count() == old_explanations
+    # Importing the new pack again keeps its campaign; nothing moves back.
+    again = import_pack(write_tiny_pack(tmp_path / "new", slug="tiny-model-v2"), campaign="demo")
+    assert again.campaign == "demo-tiny-model-v2"
+    assert Campaign.objects.get(active=True).slug == "demo-tiny-model-v2"

@@ -303,6 +303,9 @@ def test_a_moderator_blocks_a_word_from_the_page_and_it_is_refused_at_once(moder
                                                  "next": "/moderation"}, follow=True)
     assert "Done: added a blocked word (zorblat)" in response.content.decode()
     assert AuditEntry.objects.get().action == "word_add"
+    from jobs.models import Job
+
+    assert Job.objects.filter(name="recheck_explicit", status="ready").count() == 1  # clues are rechecked
     refused = submit(logged_in(make_user()), make_feature(), "fires on zorblat")
     assert refused.status_code == 400 and refused.json()["field"] == "text"
     again = client.post("/moderation/words", {"action": "add", "word": "zorblat"}, follow=True)

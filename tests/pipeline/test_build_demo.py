@@ -9,11 +9,15 @@ import pytest
 
 from pipeline import pack as packio
 from pipeline.build_demo import DemoSettings, build_demo
+from pipeline.corpus_sources import available_sources
 
 pytestmark = pytest.mark.slow
 
 SMALL = DemoSettings(vocab_size=600, train_tokens=30_000, sae_tokens=20_000, sae_epochs=1.0, mlp_sae_width=64,
-                     mlp_sae_k=8, res_sae_width=64, res_sae_k=4, eval_tokens=4_000, max_documents=200)
+                     mlp_sae_k=8, res_sae_width=64, res_sae_k=4, eval_tokens=4_000, max_documents=200,
+                     # Whatever parts this machine has (the code part always): the prose parts
+                     # come from Debian packages a bare machine may lack.
+                     sources=available_sources())
 
 
 @pytest.fixture(scope="module")
@@ -59,3 +63,22 @@ def test_the_built_pack_imports(small_pack) -> None:
     report = import_pack(out, score_baselines=False)
     assert sorted(report.sources) == ["1-mlp", "1-mlp-sae", "1-res-sae"]
     assert Source.objects.count() == 3 and ActivationRecord.objects.count() == report.records_written > 0
+
+
+def test_every_document_has_its_source_and_each_part_its_licence_and_share(small_pack) -> None:
+    out, meta = small_pack
+    docs = json.loads((out / "corpus_docs.json").read_text())
+    assert len(docs["doc_source"]) == meta["corpus"]["n_docs"]
+    assert set(docs["doc_source"]) == set(docs["sources"]) == set(meta["corpus"]["parts"])
+    for part in docs["sources"].values():
+        assert part["kind"] in ("prose", "code") and part["licence"] and part["version"]
+    assert abs(sum(p["share_of_tokens"] for p in docs["sources"].values()) - 1) < 0.01
+    assert meta["model"]["slug"] == "lp-prose-2l"
+
+
+def test_clues_scoring_records_and_unseen_snippets_are_disjoint(small_pack) -> None:
+    out, _ = small_pack
+    for source in packio.read_pack(out).sources:
+        a = packio.load_features(out, source.slug)
+        assert not np.any(a["rec_held_out"] & a["rec_unseen"])
+        assert a["rec_unseen"].any()

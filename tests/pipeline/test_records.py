@@ -111,7 +111,19 @@ def test_random_records_prefer_windows_where_the_feature_is_silent():
     acts = np.zeros((len(tokens), 1))
     acts[::50, 0] = 1.0  # fires every 50 tokens: every 64-token window sees it
     acts[2000:, 0] = 0.0  # ... except in the last document
-    a = _scan(acts, tokens, docs, n_random=4)
+    a = _scan(acts, tokens, docs, n_random=4, n_random_unseen=0)
     rnd = np.flatnonzero(a["rec_kind"] == KIND_RANDOM)
     assert len(rnd) == 4
     assert all(a["rec_start"][r] >= 2000 and a["rec_max"][r] == 0 for r in rnd)
+
+
+def test_unseen_records_are_disjoint_from_clues_and_scoring_records():
+    tokens, docs = _corpus()
+    acts = np.zeros((len(tokens), 1))
+    acts[::37, 0] = np.linspace(1.0, 3.0, len(acts[::37, 0]))
+    a = _scan(acts, tokens, docs, n_random=3, n_random_unseen=2, held_out_ranks=(1, 3), unseen_ranks=(2, 4))
+    top, rnd = a["rec_kind"] == 0, a["rec_kind"] == KIND_RANDOM
+    assert not np.any(a["rec_held_out"] & a["rec_unseen"])
+    assert sorted(a["rec_rank"][top & a["rec_unseen"]].tolist()) == [2, 4]
+    assert sorted(a["rec_rank"][top & a["rec_held_out"]].tolist()) == [1, 3]
+    assert rnd.sum() == 5 and (rnd & a["rec_unseen"]).sum() == 2

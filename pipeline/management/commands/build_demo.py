@@ -15,7 +15,14 @@ class Command(BaseCommand):
         parser.add_argument("--out", default="packs/demo", help="pack directory to write (replaced)")
         parser.add_argument("--seed", type=int, default=0)
         for f in fields(DemoSettings):
-            parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default), default=f.default)
+            flag = f"--{f.name.replace('_', '-')}"
+            if f.name == "sources":
+                parser.add_argument(flag, type=lambda v: tuple(x.strip() for x in v.split(",") if x.strip()),
+                                    default=None, help="comma-separated corpus parts (default: all)")
+            elif f.default is None:
+                parser.add_argument(flag, type=int, default=None)
+            else:
+                parser.add_argument(flag, type=type(f.default), default=f.default)
 
     def handle(self, *args, **opts):
         settings = DemoSettings(**{f.name: opts[f.name] for f in fields(DemoSettings)})
