@@ -15,6 +15,8 @@ check every record's text.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import threading
 import uuid
 from functools import lru_cache
@@ -48,6 +50,14 @@ _loaded = _Loaded()
 def contains_profanity(text: str) -> bool:
     """True when `text` holds a refused word (whole words, case and leetspeak insensitive)."""
     return _checker().contains_profanity(text)
+
+
+def checker_without(ordinary: frozenset[str]) -> Callable[[str], bool]:
+    """A check with today's word list minus `ordinary` words (the moderators' blocked words always
+    count): for texts whose vocabulary differs from players' (old books, where "god" or "ass" are
+    ordinary words). Built once; make a new one when the word list may have changed."""
+    words = (_default_words() - ordinary) | set(_blocked_words())
+    return _IndexedProfanity(sorted(words)).contains_profanity
 
 
 def word_list_changed() -> None:

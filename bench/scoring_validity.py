@@ -106,6 +106,8 @@ def run_method(method: str, items: list[dict]) -> dict:
     scorer.score(build_scoring_input(explanation="warm-up", top=_pairs(warm["records"][:1]),
                                      random=_pairs(warm["random_records"][:1])))
     wins = {name: 0 for name in SETS}
+    # The same pairs counted per pack the items come from (the docstring pack and the prose one).
+    by_pack: dict[str, dict[str, int]] = {}
     seconds, n_scores, failed, right_scores = 0.0, 0, 0, []
     for item in items:
         ex = item["explanations"]
@@ -116,11 +118,17 @@ def run_method(method: str, items: list[dict]) -> dict:
         failed += bad
         right = values[0]
         right_scores.append(right)
+        pack = by_pack.setdefault(item.get("pack", "lp-demo-2l"), {"items": 0, **{n: 0 for n in SETS}})
+        pack["items"] += 1
         for (name, _), other in zip(SETS.items(), values[1:]):
-            wins[name] += right is not None and (other is None or right > other)
+            won = right is not None and (other is None or right > other)
+            wins[name] += won
+            pack[name] += won
     ok = [v for v in right_scores if v is not None]
     return {
         "sets": {name: {"pairs": len(items), "win_rate": round(w / len(items), 4)} for name, w in wins.items()},
+        "by_pack": {pack: {name: {"pairs": c["items"], "win_rate": round(c[name] / c["items"], 4)} for name in SETS}
+                    for pack, c in sorted(by_pack.items())},
         "mean_right_score": round(sum(ok) / len(ok), 4) if ok else None,
         "failed": failed,
         "scores_per_s": round(n_scores / seconds, 2) if seconds else None,
@@ -160,6 +168,9 @@ def main() -> None:
         "default_method": settings.SCORING_METHOD,
         "data": str(DATA.relative_to(ROOT)),
         "test_split_sha256": split_info["sha256"],
+        # Items added later from another pack, all in the test split, each set frozen with its own hash.
+        "test_split_extensions": {p.stem.removeprefix("split-"): json.loads(p.read_text())["sha256"]
+                                  for p in sorted(SPLIT.parent.glob("split-*.json"))},
         "features": {s: len(load_items(s)) for s in args.splits},
         "win_rule": "right explanation scores strictly above its rival; a tie or a missing score is a loss",
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),

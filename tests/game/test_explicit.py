@@ -202,3 +202,14 @@ def test_the_migration_flags_records_that_existed_before_it() -> None:
     stale.refresh_from_db()
     assert stale.explicit
     assert not feature.records.exclude(pk=stale.pk).filter(explicit=True).exists()
+
+
+def test_words_ordinary_in_old_books_do_not_mark_a_clue_explicit_but_stay_refused_for_players() -> None:
+    from game.services.moderation import explicit_text_check
+
+    check = explicit_text_check()
+    assert not check("And God said, Let there be light: and the ass saw the angel of the LORD.")
+    assert check("and then he said damn it all")
+    from accounts.profanity import contains_profanity
+
+    assert contains_profanity("god")  # usernames and explanations keep the whole list

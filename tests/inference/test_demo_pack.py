@@ -43,7 +43,8 @@ def reproducible_top_record(engine: InferenceEngine, slug: str) -> tuple[list[in
     overlap = inspect.signature(extract_features).parameters["overlap"].default
     chunks = list(iter_chunks(len(tokens), n_ctx, overlap))
     stride = n_ctx - overlap
-    top = np.flatnonzero((arrays["rec_kind"] == 0) & (arrays["rec_rank"] == 0) & (arrays["rec_max"] > 0))
+    # Any top record (its stored max is exact): the first-ranked ones may all sit mid-chunk.
+    top = np.flatnonzero((arrays["rec_kind"] == 0) & (arrays["rec_max"] > 0))
     candidates = []
     for r in top:
         p = int(arrays["rec_start"][r] + arrays["rec_max_pos"][r])
