@@ -150,10 +150,7 @@ def _digits_to_int(value: Any) -> Any:
     return int(value) if isinstance(value, str) and value.isdigit() else value
 
 
-class ExplanationIn(In):
-    model: str
-    source: str
-    index: Annotated[StrictInt, BeforeValidator(_digits_to_int)]
+class ExplanationTextIn(In):
     # The length and the rules are checked by the service, with the message players see.
     text: str = Field(json_schema_extra={"maxLength": settings.EXPLANATION_MAX_CHARS})
 
@@ -165,16 +162,14 @@ class ExplanationIn(In):
         return value
 
 
-class ExplanationEditIn(In):
-    # Checked by the service like a submission's text.
-    text: str = Field(json_schema_extra={"maxLength": settings.EXPLANATION_MAX_CHARS})
+class ExplanationIn(ExplanationTextIn):
+    model: str
+    source: str
+    index: Annotated[StrictInt, BeforeValidator(_digits_to_int)]
 
-    @field_validator("text", mode="before")
-    @classmethod
-    def _text_is_a_string(cls, value: Any) -> Any:
-        if not isinstance(value, str):
-            raise custom_error("text_type", "The text must be a string.")
-        return value
+
+class ExplanationEditIn(ExplanationTextIn):
+    """A new text for an explanation not yet scored."""
 
 
 class ExplanationEdited(Schema):

@@ -13,14 +13,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
+
+from tests.servers import free_port, stop, wait_listening
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -30,24 +30,6 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_listening(port: int, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited:\n{log.read_text(errors='replace')[-3000:]}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"nothing listened on {port}")
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +48,7 @@ def site(tmp_path_factory):
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], **run)
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], **run)
     refs = json.loads(subprocess.run([sys.executable, "-m", "tests.game.browser_data"], **run).stdout.strip().splitlines()[-1])
-    port = _free_port()
+    port = free_port()
     server_log, worker_log = tmp / "server.log", tmp / "worker.log"
     separate_worker = bool(env.get("REDIS_URL"))
     server = subprocess.Popen(
@@ -81,17 +63,11 @@ def site(tmp_path_factory):
             cwd=ROOT, env=env, stdout=worker_log.open("w"), stderr=subprocess.STDOUT,
         ))
     try:
-        _wait_listening(port, server, server_log)
+        wait_listening(port, server, log=server_log)
         yield {"url": f"http://127.0.0.1:{port}", "refs": refs,
                "worker_log": worker_log, "server_log": server_log}
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(procs, show_output=False)
 
 
 @pytest.fixture(scope="module")

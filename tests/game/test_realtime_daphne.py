@@ -6,10 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -19,28 +17,11 @@ from django.test import Client
 
 from game import events
 from tests.factories import make_explanation, make_feature, make_user
+from tests.servers import daphnes
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_listening(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"daphne exited: {proc.stdout.read().decode(errors='replace')[-2000:]}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"daphne did not listen on {port}")
 
 
 def score_finished_and_close(explanation_id: int) -> None:
@@ -61,24 +42,8 @@ def two_daphnes():
         "SECRET_KEY": django_settings.SECRET_KEY,
         "DB_CONN_MAX_AGE": "0",
     }
-    ports = [free_port(), free_port()]
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(p), "latentpedia.asgi:application"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        )
-        for p in ports
-    ]
-    try:
-        for p, proc in zip(ports, procs):
-            wait_listening(p, proc)
+    with daphnes(2, env) as ports:
         yield ports
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=10)
-            print(proc.stdout.read().decode(errors="replace")[-3000:])  # shown when a test fails
 
 
 def test_a_score_event_reaches_the_player_on_another_daphne_process(two_daphnes) -> None:

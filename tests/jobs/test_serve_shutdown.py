@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -14,15 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers import free_port
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_serve_stops_on_sigterm_mid_job_without_failing_the_job(tmp_path) -> None:
@@ -33,7 +28,7 @@ def test_serve_stops_on_sigterm_mid_job_without_failing_the_job(tmp_path) -> Non
     run = dict(cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], **run)
     subprocess.run([sys.executable, "manage.py", "import_pack", str(write_tiny_pack(tmp_path / "pack"))], **run)
-    server = subprocess.Popen([sys.executable, "manage.py", "serve", "--noreload", f"127.0.0.1:{_free_port()}"],
+    server = subprocess.Popen([sys.executable, "manage.py", "serve", "--noreload", f"127.0.0.1:{free_port()}"],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     db = sqlite3.connect(tmp_path / "db.sqlite3", timeout=30)
     try:

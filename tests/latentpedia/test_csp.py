@@ -145,7 +145,7 @@ def csp_site(tmp_path_factory):
     """The site as scripts/start runs it (DEBUG off, one process with the worker inside, the
     in-memory channel layer), with the browser tests' data, a GitHub app (fake credentials:
     the provider is never reached), a histogram on the fruit feature and an admin."""
-    from tests.game.test_browser import ROOT, _free_port, _wait_listening
+    from tests.servers import ROOT, free_port, stop, wait_listening
 
     tmp = tmp_path_factory.mktemp("csp-site")
     env = {k: v for k, v in os.environ.items() if k not in DEPLOYMENT_VARS}
@@ -166,19 +166,15 @@ def csp_site(tmp_path_factory):
                    **run)
     subprocess.run([sys.executable, "manage.py", "createsuperuser", "--noinput", "--username", "csp-admin",
                     "--email", "csp-admin@example.com"], **run)
-    port = _free_port()
+    port = free_port()
     log = tmp / "server.log"
     server = subprocess.Popen([sys.executable, "manage.py", "serve", "--noreload", f"127.0.0.1:{port}"],
                               cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     try:
-        _wait_listening(port, server, log)
+        wait_listening(port, server, log=log)
         yield {"url": f"http://127.0.0.1:{port}", "refs": refs, "log": log}
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop([server], show_output=False)
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,7 @@ import itertools
 import json
 import os
 import re
-import socket
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -27,6 +25,7 @@ from django.db import connection
 from accounts.tokens import api_token_create
 from game.models import Explanation, PuzzleView, Vote
 from tests.factories import make_campaign, make_explanation, make_feature, make_user
+from tests.servers import daphnes
 
 
 def across_processes(test):
@@ -48,12 +47,6 @@ _addresses = (f"198.51.100.{n}" for n in itertools.count(1))
 _texts = itertools.count(1)
 WORDS = ["banana", "kitten", "harbour", "violin", "glacier", "pepper", "lantern", "meadow", "thunder",
          "saddle", "orchard", "compass", "furnace", "ribbon", "walrus", "canyon"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
@@ -94,28 +87,8 @@ def two_processes(django_db_setup):
         "TRUSTED_PROXY_COUNT": "1",
     }
     env.pop("DEBUG", None)
-    ports = [free_port(), free_port()]
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(p), "latentpedia.asgi:application"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        )
-        for p in ports
-    ]
-    try:
-        for p, proc in zip(ports, procs):
-            wait_ready(p, proc)
+    with daphnes(2, env, ready=wait_ready) as ports:
         yield ports
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-            print(proc.stdout.read().decode(errors="replace")[-3000:])  # shown when a test fails
 
 
 def window_with_room(seconds: float = 10) -> None:
