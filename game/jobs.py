@@ -84,9 +84,7 @@ def scoring_withdraw(explanation: Explanation) -> bool:
         return True
     if Job.objects.filter(dedupe_key__in=keys, status=Job.Status.RUNNING).exists():
         return False
-    Job.objects.filter(dedupe_key__in=keys, status=Job.Status.READY).update(
-        status=Job.Status.CANCELLED, last_error="Its author changed the text; queued again.", finished=timezone.now()
-    )
+    queue.cancel(dedupe_keys=keys, reason="Its author changed the text; queued again.", running=False)
     # A worker may have claimed one between the two queries: then the text is fixed after all.
     return not Job.objects.filter(dedupe_key__in=keys, status=Job.Status.RUNNING).exists()
 

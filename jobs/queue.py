@@ -162,8 +162,10 @@ def requeue(job_id: int) -> bool:
         return False
 
 
-def cancel(*, ids: Iterable[int] | None = None, dedupe_keys: Iterable[str] | None = None, reason: str) -> int:
-    """Cancel the ready and running jobs with these ids or dedupe keys; returns how many.
+def cancel(*, ids: Iterable[int] | None = None, dedupe_keys: Iterable[str] | None = None, reason: str,
+           running: bool = True) -> int:
+    """Cancel the ready (and, unless `running` is False, running) jobs with these ids or dedupe
+    keys; returns how many.
 
     A running job's worker can then neither renew nor finish it (both only touch RUNNING
     rows), nobody claims it again, and its dedupe key is free for new work."""
@@ -172,7 +174,8 @@ def cancel(*, ids: Iterable[int] | None = None, dedupe_keys: Iterable[str] | Non
     if not reason.strip():
         raise ValueError("cancel() needs a reason: it is what operators see in last_error")
     match = Q(pk__in=list(ids or [])) | Q(dedupe_key__in=list(dedupe_keys or []))
-    return Job.objects.filter(match, status__in=[Job.Status.READY, Job.Status.RUNNING]).update(
+    statuses = [Job.Status.READY, Job.Status.RUNNING] if running else [Job.Status.READY]
+    return Job.objects.filter(match, status__in=statuses).update(
         status=Job.Status.CANCELLED, last_error=reason[:2000], finished=timezone.now(), lease_until=None
     )
 

@@ -14,9 +14,10 @@ from pydantic import StrictInt
 
 from accounts.api_auth import LOGGED_IN
 from accounts.api_base import ApiError, In, errors
+from game.services.errors import ServiceError
 from game.api_support import RateLimit
 from moderation import selectors, services
-from moderation.models import Case, Report
+from moderation.models import Case, Report, is_moderator
 
 router = Router(tags=["moderation"])
 
@@ -27,7 +28,7 @@ TargetKind = Literal[tuple(Case.Kind.values)]  # type: ignore[valid-type]
 
 
 def _moderator(request: HttpRequest) -> None:
-    if not request.user.has_perm("moderation.moderate"):
+    if not is_moderator(request.user):
         raise ApiError("Only moderators can do this.", status=403)
 
 
@@ -53,7 +54,7 @@ class RetractOut(Schema):
 def _explanation_target(explanation_id: int) -> services.Target:
     try:
         target = services.target_find(Case.Kind.EXPLANATION, explanation_id)
-    except services.ServiceError:
+    except ServiceError:
         raise ApiError(f"There is no explanation {explanation_id}.", status=404) from None
     if target.explanation.hidden:
         raise ApiError("This explanation was removed by a moderator.", status=404)
@@ -87,7 +88,7 @@ def explanation_report(request: HttpRequest, explanation_id: int, payload: Repor
 def explanation_report_retract(request: HttpRequest, explanation_id: int) -> Any:
     try:
         target = services.target_find(Case.Kind.EXPLANATION, explanation_id)
-    except services.ServiceError:
+    except ServiceError:
         raise ApiError(f"There is no explanation {explanation_id}.", status=404) from None
     return {"retracted": services.report_retract(reporter=request.user, target=target)}
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from moderation.models import is_moderator
 from moderation.selectors import warnings_for
 
 
@@ -14,4 +15,4 @@ def moderation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"moderation_warnings": warnings_for(user), "is_moderator": user.has_perm("moderation.moderate")}
+    return {"moderation_warnings": warnings_for(user), "is_moderator": is_moderator(user)}

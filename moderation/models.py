@@ -15,6 +15,11 @@ from django.db.models import Q
 from game.models import Explanation
 
 
+def is_moderator(user) -> bool:
+    """Whether `user` may use the queue and act (the Moderators group holds the permission)."""
+    return bool(getattr(user, "is_authenticated", False) and user.has_perm("moderation.moderate"))
+
+
 class Case(models.Model):
     class Kind(models.TextChoices):
         EXPLANATION = "explanation", "Explanation"

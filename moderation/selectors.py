@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Count, Max, Prefetch, Q
 
-from game.models import PuzzleView
+from game.models import Feature, PuzzleView
 from moderation.models import AuditEntry, Case, Report
 
 STATES = tuple(Case.State.values)
@@ -34,7 +34,7 @@ def cases(state: str = "open", *, limit: int = 100) -> list[dict[str, Any]]:
         Case.objects.filter(state=state)
         .select_related("explanation__author", "explanation__feature__source__model", "user")
         .prefetch_related(Prefetch("reports", queryset=Report.objects.select_related("reporter")))
-        .annotate(pending=Count("reports", filter=Q(reports__outcome="")), last=Max("reports__created"))
+        .annotate(pending=Count("reports", filter=Q(reports__outcome="")))
         .order_by("-pending", "-updated")[:limit]
     )
     out = []
@@ -70,8 +70,6 @@ def feature_flags(*, limit: int = 50) -> list[dict[str, Any]]:
         entry["counts"][row["reason"] or "unspecified"] = row["n"]
         entry["total"] += row["n"]
         entry["last"] = max(filter(None, [entry["last"], row["last"]]))
-    from game.models import Feature
-
     top = sorted(per_feature.items(), key=lambda kv: (-kv[1]["total"], kv[0]))[:limit]
     features = Feature.objects.select_related("source__model").in_bulk([fid for fid, _ in top])
     return [

@@ -21,7 +21,7 @@ from game.models import Explanation
 from game.services import standing
 from game.services.errors import ServiceError
 from jobs import queue
-from moderation.models import AuditEntry, Case, Report
+from moderation.models import AuditEntry, Case, Report, is_moderator
 from moderation.trust import AUTO_HIDE_WEIGHT, reporter_standing
 
 NOTE_MAX = 500
@@ -193,7 +193,7 @@ def _case_for(target: Target, *, create: bool) -> Case | None:
 def _check_ban(moderator, user) -> None:
     if user.pk == moderator.pk:
         raise ServiceError("You cannot ban yourself.", status=403)
-    if (user.is_superuser or user.has_perm("moderation.moderate")) and not moderator.is_superuser:
+    if (user.is_superuser or is_moderator(user)) and not moderator.is_superuser:
         raise ServiceError("Only an administrator can ban a moderator.", status=403)
 
 

@@ -52,8 +52,9 @@ def _record(user) -> tuple[int, int]:
 def reporter_standing(user) -> Standing:
     """The weight of `user`'s next report, and what earned it (shown to moderators)."""
     from game.services.points import points_total
+    from moderation.models import is_moderator
 
-    if user.has_perm("moderation.moderate"):
+    if is_moderator(user):
         return Standing(AUTO_HIDE_WEIGHT, ("moderator",))
     weight, reasons = BASE_WEIGHT, ["player"]
     established = (timezone.now() - user.date_joined).days >= AGE_DAYS

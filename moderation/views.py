@@ -13,11 +13,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from game.services.errors import ServiceError
 from moderation import selectors, services
-from moderation.models import Case
+from moderation.models import Case, is_moderator
 
 
 def _moderator_only(request: HttpRequest) -> None:
-    if not request.user.has_perm("moderation.moderate"):
+    if not is_moderator(request.user):
         raise PermissionDenied("Only moderators can see the moderation queue.")
 
 

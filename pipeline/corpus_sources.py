@@ -68,6 +68,10 @@ _BOOKS = [
 ]
 
 
+# "Genesis 1", "1 Samuel 3", "Song of Solomon 2"; verses are indented and numbered.
+_CHAPTER_HEADER = re.compile(r"^(?:\d )?[A-Z].* \d+$")
+
+
 def _kjv_chapters(rng: random.Random) -> list[str]:
     """One document per chapter: narrative, law, poetry (Psalms), proverbs, prophecy, letters."""
     _dpkg_version("bible-kjv-text")
@@ -79,7 +83,7 @@ def _kjv_chapters(rng: random.Random) -> list[str]:
         out = subprocess.run(["bible", "-l0", f"{book}1:1-{book}150:200"], capture_output=True, text=True).stdout
         chapter: list[str] = []
         for line in out.splitlines():
-            if re.match(r"^\S.* \d+$", line) and not line[:1].isdigit() or re.match(r"^\d? ?[A-Z][a-z]+.* \d+$", line):
+            if _CHAPTER_HEADER.match(line):
                 if chapter:
                     docs.append(" ".join(chapter))
                 chapter = []

@@ -17,7 +17,7 @@ Every change takes the features' row locks first, in id order, like `points.feat
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Case, Count, F, Q, Value, When
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 
 from game.models import Explanation, Feature, PointsEvent, Score, Vote
 from game.services import compensation, points
@@ -31,7 +31,7 @@ def _lock_features(feature_ids) -> list[Feature]:
     return list(Feature.objects.select_for_update().filter(pk__in=set(feature_ids)).order_by("pk"))
 
 
-def _awards_of(explanation_ids) -> "PointsEvent.objects":
+def _awards_of(explanation_ids) -> QuerySet[PointsEvent]:
     # A vote from a banned voter stays taken back whatever happens to the explanation.
     return PointsEvent.objects.filter(explanation_id__in=explanation_ids).exclude(
         reason=PointsEvent.Reason.VOTE_RECEIVED, other_user__is_active=False

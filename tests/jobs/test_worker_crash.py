@@ -33,9 +33,9 @@ def _wait(predicate, timeout: float = 30.0) -> None:
     raise AssertionError("timed out waiting")
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_mid_job_leaves_it_to_another_which_completes_it_once(tmp_path) -> None:
+def _slow_scoring_job(tmp_path, **env_extra: str) -> tuple[Explanation, dict, Path]:
+    """One explanation queued for the slow test scorer, and the environment of workers that run it
+    against this test database (each completion is written to the returned file)."""
     import_pack(write_tiny_pack(tmp_path / "p"), score_baselines=False)
     feature = Feature.objects.get(source__slug="0-res-sae", index=0)
     with transaction.atomic():
@@ -47,9 +47,16 @@ def test_a_worker_killed_mid_job_leaves_it_to_another_which_completes_it_once(tm
         **os.environ,
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "JOB_LEASE_SECONDS": "2",
-        "SLOW_SCORE_S": "3",
         "COMPLETIONS_FILE": str(completions),
+        **env_extra,
     }
+    return e, env, completions
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_job_leaves_it_to_another_which_completes_it_once(tmp_path) -> None:
+    e, env, completions = _slow_scoring_job(tmp_path, SLOW_SCORE_S="3")
     first = _worker(env)
     try:
         _wait(lambda: Job.objects.filter(status="running").exists())
@@ -78,21 +85,8 @@ def test_a_worker_killed_mid_job_leaves_it_to_another_which_completes_it_once(tm
 @pytest.mark.django_db(transaction=True)
 def test_a_job_whose_workers_keep_dying_is_given_up_after_max_attempts(tmp_path, settings) -> None:
     settings.JOB_MAX_ATTEMPTS = 2
-    import_pack(write_tiny_pack(tmp_path / "p"), score_baselines=False)
-    feature = Feature.objects.get(source__slug="0-res-sae", index=0)
-    with transaction.atomic():
-        e = Explanation.objects.create(feature=feature, text="cats", author_model="tester")
-        scoring_jobs.enqueue_scoring(e, method="test-slow")
-    db = settings.DATABASES["default"]
-    completions = tmp_path / "completions.txt"
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "JOB_LEASE_SECONDS": "2",
-        "JOB_MAX_ATTEMPTS": "2",
-        "SLOW_SCORE_S": "30",  # never finishes before it is killed
-        "COMPLETIONS_FILE": str(completions),
-    }
+    # The scorer never finishes before its worker is killed.
+    e, env, completions = _slow_scoring_job(tmp_path, JOB_MAX_ATTEMPTS="2", SLOW_SCORE_S="30")
     for attempt in (1, 2):
         doomed = _worker(env)
         try:
