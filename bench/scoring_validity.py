@@ -15,9 +15,15 @@ Figures are reported for the frozen test split (used for nothing else) and the t
 Speed is scores per second on one process, with every record-level cache emptied before each
 score, so no explanation reuses the work of the one before on the same records.
 
-    .venv/bin/python bench/scoring_validity.py [--methods ...] [--splits test tune]
+The planted set (`bench/data/planted.jsonl`, made by `bench/planted_set.py`) is its own set,
+with no split: features whose activation is a known rule, each with its true explanation and
+three decoys. A pair is the true explanation against one decoy on that feature's scoring
+records, won under the same rule; figures are per rule kind (token, context, position).
 
-LLM methods run only when OPENAI_BASE_URL is set. Writes bench/results/scoring.json.
+    .venv/bin/python bench/scoring_validity.py [--methods ...] [--splits test tune] [--sets human planted]
+
+LLM methods run only when OPENAI_BASE_URL is set. Writes bench/results/scoring.json (a run
+without the human set writes bench/results/scoring-planted.json instead).
 """
 
 from __future__ import annotations
@@ -47,6 +53,8 @@ from scoring.records import build_scoring_input  # noqa: E402
 from scoring.registry import available, get_scorer, scorer_version  # noqa: E402
 
 DATA = ROOT / "bench" / "data" / "human_validity.jsonl"
+PLANTED = ROOT / "bench" / "data" / "planted.jsonl"
+PLANTED_KINDS = ("token", "context", "position")
 SPLIT = ROOT / "bench" / "data" / "split.json"
 SETS = {
     "human-random": "random",
@@ -68,6 +76,10 @@ def load_items(split: str) -> list[dict]:
         j = j + 1 if j >= i else j
         item["explanations"]["random"] = items[j]["explanations"]["human"]
     return items
+
+
+def load_planted() -> list[dict]:
+    return [json.loads(line) for line in PLANTED.read_text().splitlines() if line.strip()]
 
 
 def _pairs(records: list[dict]) -> list[tuple[list[str], list[float]]]:
@@ -97,14 +109,18 @@ def score_item(scorer, item: dict, texts: list[str]) -> tuple[list[float | None]
     return values, seconds, failed
 
 
-def run_method(method: str, items: list[dict]) -> dict:
-    scorer = get_scorer(method)
-    # Model loading is a once-per-process cost, as in a worker: kept out of the timing.
+def warm_up(scorer, items: list[dict]) -> None:
+    """Model loading is a once-per-process cost, as in a worker: kept out of the timing."""
     if hasattr(scorer, "warm_up"):
         scorer.warm_up({t for it in items for r in it["records"] + it["random_records"] for t in r["tokens"]})
     warm = items[0]
     scorer.score(build_scoring_input(explanation="warm-up", top=_pairs(warm["records"][:1]),
                                      random=_pairs(warm["random_records"][:1])))
+
+
+def run_method(method: str, items: list[dict]) -> dict:
+    scorer = get_scorer(method)
+    warm_up(scorer, items)
     wins = {name: 0 for name in SETS}
     # The same pairs counted per pack the items come from (the docstring pack and the prose one).
     by_pack: dict[str, dict[str, int]] = {}
@@ -135,51 +151,94 @@ def run_method(method: str, items: list[dict]) -> dict:
     }
 
 
+def run_planted(method: str, items: list[dict]) -> tuple[dict, dict]:
+    """Per rule kind, the share of (true, decoy) pairs the true explanation wins; and per
+    feature, the true score and each decoy's (for reading which decoys are hard)."""
+    scorer = get_scorer(method)
+    warm_up(scorer, items)
+    counts = {k: [0, 0] for k in PLANTED_KINDS}
+    by_feature: dict[str, dict] = {}
+    for item in items:
+        ex = item["explanations"]
+        values, _, _ = score_item(scorer, item, [ex["true"], *ex["decoys"]])
+        right, decoys = values[0], values[1:]
+        for other in decoys:
+            counts[item["kind"]][0] += right is not None and (other is None or right > other)
+            counts[item["kind"]][1] += 1
+        by_feature[item["id"]] = {"true": right, "decoys": decoys}
+    kinds = {k: {"pairs": n, "win_rate": round(w / n, 4) if n else None} for k, (w, n) in counts.items()}
+    return kinds, by_feature
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--methods", nargs="*", default=None)
     parser.add_argument("--splits", nargs="*", default=["test", "tune"])
-    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "scoring.json"))
+    parser.add_argument("--sets", nargs="*", choices=["human", "planted"], default=["human", "planted"],
+                        help="the human-written set (by split), the planted set, or both")
+    parser.add_argument("--out", default=None, help="default: bench/results/scoring.json, or "
+                        "bench/results/scoring-planted.json for a run without the human set")
     args = parser.parse_args()
+    human, planted = "human" in args.sets, "planted" in args.sets
+    splits = args.splits if human else []
+    results_dir = ROOT / "bench" / "results"
+    out_path = Path(args.out or results_dir / ("scoring.json" if human else "scoring-planted.json"))
 
     offline = [m for m in available() if m not in LLM_METHODS and not m.startswith("test-")]
     methods = args.methods or offline + (sorted(LLM_METHODS) if settings.OPENAI_BASE_URL else [])
-    split_info = json.loads(SPLIT.read_text())
+    split_info = json.loads(SPLIT.read_text()) if human else {}
+    planted_items = load_planted() if planted else []
     results: dict[str, dict] = {}
     for method in methods:
         entry: dict = {"version": scorer_version(method)}
-        for split in args.splits:
+        for split in splits:
             figures = run_method(method, load_items(split))
             if split == "test":
                 entry.update(figures)
             else:
                 entry[split] = figures
+        if planted:
+            entry["planted"], entry["planted_by_feature"] = run_planted(method, planted_items)
         results[method] = entry
 
     names = list(SETS)
-    print(f"{'method':<24}{'split':<6}" + "".join(f"{n:>17}" for n in names) + f"{'scores/s':>10}")
+    if splits:
+        print(f"{'method':<24}{'split':<6}" + "".join(f"{n:>17}" for n in names) + f"{'scores/s':>10}")
     for method, entry in results.items():
-        for split in args.splits:
+        for split in splits:
             fig = entry if split == "test" else entry[split]
             print(f"{method:<24}{split:<6}" + "".join(f"{fig['sets'][n]['win_rate']:>17.3f}" for n in names)
                   + f"{(fig['scores_per_s'] or 0):>10.1f}")
+    if planted:
+        print(f"{'method':<24}{'planted':<9}" + "".join(f"{k:>12}" for k in PLANTED_KINDS) + f"{'pairs':>8}")
+        for method, entry in results.items():
+            fig = entry["planted"]
+            print(f"{method:<24}{'':<9}" + "".join(f"{fig[k]['win_rate'] or 0:>12.3f}" for k in PLANTED_KINDS)
+                  + f"{sum(fig[k]['pairs'] for k in PLANTED_KINDS):>8}")
 
-    out = {
-        "default_method": settings.SCORING_METHOD,
-        "data": str(DATA.relative_to(ROOT)),
-        "test_split_sha256": split_info["sha256"],
-        # Items added later from another pack, all in the test split, each set frozen with its own hash.
-        "test_split_extensions": {p.stem.removeprefix("split-"): json.loads(p.read_text())["sha256"]
-                                  for p in sorted(SPLIT.parent.glob("split-*.json"))},
-        "features": {s: len(load_items(s)) for s in args.splits},
+    out: dict = {"default_method": settings.SCORING_METHOD}
+    if human:
+        out.update({
+            "data": str(DATA.relative_to(ROOT)),
+            "test_split_sha256": split_info["sha256"],
+            # Items added later from another pack, all in the test split, each set frozen with its own hash.
+            "test_split_extensions": {p.stem.removeprefix("split-"): json.loads(p.read_text())["sha256"]
+                                      for p in sorted(SPLIT.parent.glob("split-*.json"))},
+            "features": {s: len(load_items(s)) for s in splits},
+        })
+    if planted:
+        out["planted"] = {"data": str(PLANTED.relative_to(ROOT)),
+                          "features": {k: sum(it["kind"] == k for it in planted_items) for k in PLANTED_KINDS},
+                          "pair": "the true explanation vs. one of its three decoys, on that feature's records"}
+    out.update({
         "win_rule": "right explanation scores strictly above its rival; a tie or a missing score is a loss",
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "torch_threads": __import__("torch").get_num_threads()},
         "methods": results,
-    }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(out, indent=2) + "\n")
-    print(f"wrote {args.out}")
+    })
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(json.dumps(out, indent=2) + "\n")
+    print(f"wrote {out_path}")
 
 
 if __name__ == "__main__":

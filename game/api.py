@@ -14,9 +14,11 @@ from ninja import Path, Query, Router
 from ninja.responses import Status
 
 from accounts.api_auth import ANYONE, LOGGED_IN
+from accounts.api_base import ApiError, errors
 from accounts.profiles import hides_explicit, profile_for
 from game import selectors
 from game.api_support import RateLimit
+from game.gold import skill_payload
 from game.models import Explanation, Source
 from game.puzzles import Player, puzzle_payload
 from game.schemas import (
@@ -26,6 +28,8 @@ from game.schemas import (
     ExplanationEdited,
     ExplanationEditIn,
     ExplanationIn,
+    ExplanationSearchOut,
+    ExplanationSearchQuery,
     FeatureOut,
     FlagIn,
     FlagOut,
@@ -36,15 +40,13 @@ from game.schemas import (
     PuzzleActionOut,
     PuzzleOut,
     PuzzleQuery,
-    ExplanationSearchOut,
-    ExplanationSearchQuery,
     VoteOut,
 )
 from game.scoring_keys import ScoringKey
 from game.services import explanations as explanation_service
 from game.services import points, puzzles, votes
 from game.services.rescoring import standing_notice
-from accounts.api_base import ApiError, errors
+from game.streaks import streak
 
 router = Router(tags=["game"])
 
@@ -208,7 +210,7 @@ def _verdict_payload(e: Explanation) -> dict[str, Any] | None:
 
 def _vote_payload(explanation: Explanation, result: votes.VoteResult) -> dict[str, Any]:
     return {"explanation_id": explanation.pk, "voted": result.voted, "changed": result.changed,
-            "first_vote": result.first_vote, "votes": result.votes}
+            "first_vote": result.first_vote, "votes": result.votes, "gold_correct": result.gold_correct}
 
 
 @router.post("/explanations/{int:explanation_id}/vote", response={200: VoteOut, **errors(400, 401, 403, 404, 429)},
@@ -233,7 +235,8 @@ def explanation_unvote(request: HttpRequest, explanation_id: int) -> Any:
 @router.get("/leaderboard", response={200: LeaderboardOut, **errors(400, 401)}, auth=ANYONE,
             url_name="api-leaderboard", summary="Leaderboard")
 def leaderboard(request: HttpRequest, query: LeaderboardQuery = Query(...)) -> Any:
-    return {"period": query.period, "entries": points.leaderboard(period=query.period)}
+    return {"period": query.period, "mode": query.mode,
+            "entries": points.leaderboard(period=query.period, mode=query.mode)}
 
 
 def me_payload(user) -> dict[str, Any]:
@@ -248,6 +251,8 @@ def me_payload(user) -> dict[str, Any]:
         "preferences": profile_for(user).preferences(),
         "has_voted": votes.has_voted(user=user),
         "scoring_notice": standing_notice(),
+        "skill": skill_payload(user),
+        "streak": streak(user),
     }
 
 

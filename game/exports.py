@@ -51,7 +51,8 @@ def _feature_line(feature: Feature, source: Source, *, in_play: bool) -> dict[st
 def export_lines(source: Source) -> Iterator[dict[str, Any]]:
     """One dict per feature. Hidden (moderated) explanations are left out; drafts are in,
     with their status, so nothing a player wrote is missing."""
-    ids = list(Feature.objects.filter(source=source).order_by("index").values_list("id", flat=True))
+    ids = list(Feature.objects.filter(source=source).exclude(planted__active=True).order_by("index")
+               .values_list("id", flat=True))
     in_play = set(Feature.objects.in_play().filter(source=source).values_list("id", flat=True))
     explanations = Explanation.objects.filter(hidden=False).select_related("author").prefetch_related(
         Prefetch("scores", queryset=Score.objects.order_by("method"))

@@ -19,11 +19,27 @@ from pathlib import Path
 import numpy as np
 from django.db import transaction
 
-from game.models import ActivationRecord, Campaign, Explanation, Feature, LanguageModel, Score, Source
+from game.models import (
+    ActivationRecord,
+    Campaign,
+    Explanation,
+    Feature,
+    LanguageModel,
+    Score,
+    Source,
+)
 from game.services.moderation import explicit_text_check
 from jobs.models import Job
-from pipeline.pack import (PackError, PackMeta, SourceMeta, load_corpus_tokens, load_explanations, load_features,
-                           load_vocab, read_pack)
+from pipeline.pack import (
+    PackError,
+    PackMeta,
+    SourceMeta,
+    load_corpus_tokens,
+    load_explanations,
+    load_features,
+    load_vocab,
+    read_pack,
+)
 
 BATCH = 2000
 BASELINE_SCORE_PRIORITY = 10  # players' explanations (priority 0) are scored first
@@ -137,8 +153,12 @@ def _import_source(meta: PackMeta, model: LanguageModel, spec: SourceMeta, corpu
             report.sources_unchanged.append(source.slug)
             return
         arrays = load_features(meta.path, spec.slug)
-        ids = _upsert_features(source, arrays, vocab=vocab, report=report, progress=progress)
-        _replace_records(source, arrays, corpus, ids, report=report, progress=progress, is_explicit=is_explicit)
+        # Planted features sit in slots of features that were dead: their rule, records and
+        # explanations are theirs, whatever the pack now says of the slot.
+        planted = set(Feature.objects.filter(source=source, planted__isnull=False).values_list("index", flat=True))
+        ids = _upsert_features(source, arrays, vocab=vocab, report=report, progress=progress, keep=planted)
+        _replace_records(source, arrays, corpus, ids, report=report, progress=progress, is_explicit=is_explicit,
+                         keep={ids[i] for i in planted})
         source.metrics = {**spec.metrics, "pack_digest": digest}
         # New records mean scores are redone: the pack version is part of every score's key.
         source.pack_version = digest
@@ -173,11 +193,14 @@ STAT_FIELDS = [
 ]
 
 
-def _upsert_features(source: Source, a: dict, *, vocab, report: ImportReport, progress: Progress) -> dict[int, int]:
+def _upsert_features(source: Source, a: dict, *, vocab, report: ImportReport, progress: Progress,
+                     keep: set[int] = frozenset()) -> dict[int, int]:
     n = len(a["max_activation"])
     existing = {f.index: f for f in Feature.objects.filter(source=source)}
     to_create, to_update = [], []
     for f in range(n):
+        if f in keep:
+            continue
         fields = _feature_fields(a, f, vocab)
         if f in existing:
             obj = existing[f]
@@ -199,9 +222,13 @@ def _upsert_features(source: Source, a: dict, *, vocab, report: ImportReport, pr
 
 
 def _replace_records(source: Source, a: dict, corpus: np.ndarray, feature_ids: dict[int, int], *,
-                     report: ImportReport, progress: Progress, is_explicit: Callable[[str], bool]) -> None:
-    # Records belong to the pack, not to players: a rebuilt pack replaces them wholesale.
-    ActivationRecord.objects.filter(feature__source=source)._raw_delete(ActivationRecord.objects.db)
+                     report: ImportReport, progress: Progress, is_explicit: Callable[[str], bool],
+                     keep: set[int] = frozenset()) -> None:
+    # Records belong to the pack, not to players: a rebuilt pack replaces them wholesale
+    # (except a planted feature's, which the pack never had).
+    ActivationRecord.objects.filter(feature__source=source).exclude(feature_id__in=keep)._raw_delete(
+        ActivationRecord.objects.db
+    )
     n = len(a["rec_feature"])
     ptr, nz_pos, nz_val = a["rec_nz_ptr"], a["nz_pos"].astype(np.uint16), a["nz_val"].astype(np.float32)
     kinds = {0: ActivationRecord.Kind.TOP, 1: ActivationRecord.Kind.QUANTILE, 2: ActivationRecord.Kind.RANDOM}
@@ -209,6 +236,8 @@ def _replace_records(source: Source, a: dict, corpus: np.ndarray, feature_ids: d
     for lo, hi in _chunks(n, 5000):
         batch = []
         for r in range(lo, hi):
+            if feature_ids[int(a["rec_feature"][r])] in keep:
+                continue
             s, ln = int(starts[r]), int(lengths[r])
             qbin = int(a["rec_bin"][r])
             ids = np.ascontiguousarray(corpus[s : s + ln], dtype=np.int32)

@@ -13,7 +13,7 @@ from functools import lru_cache
 import numpy as np
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from game.refs import FeatureRef
 
@@ -105,6 +105,11 @@ class FeatureQuerySet(models.QuerySet):
         """Features of the active campaign: their scoring records stay unpublished."""
         return self.filter(campaigns__active=True)
 
+    def gold(self) -> FeatureQuerySet:
+        """Planted features served as gold: kept out of research tools, search and exports,
+        where their rule (or their empty slot) would tell them apart."""
+        return self.filter(planted__active=True)
+
 
 class Feature(models.Model):
     objects = FeatureQuerySet.as_manager()
@@ -124,6 +129,7 @@ class Feature(models.Model):
     settled_explanation = models.ForeignKey(
         "Explanation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    settled_reason = models.CharField(max_length=500, blank=True, help_text="Which rule settled it, in words")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["source", "index"], name="feature_unique_index_per_source")]
@@ -408,6 +414,8 @@ class PointsEvent(models.Model):
         CONSENSUS = "consensus", "Voted for the explanation that settled as best"
         REVERSED = "reversed", "Points taken back: the explanation was deleted or hidden, or its voter banned"
         RESTORED = "restored", "Points given back: the explanation was unhidden, or its voter unbanned"
+        GOLD_CORRECT = "gold_correct", "Chose the true explanation of a check puzzle"
+        SIMULATION = "simulation", "Predicted where a feature fires from its explanation"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="points_events")
     points = models.IntegerField()
@@ -517,3 +525,91 @@ class SiteSetting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} = {self.value!r}"
+
+
+class PlantedFeature(models.Model):
+    """A feature whose activation is a known rule, built from the corpus, with its true
+    explanation among plausible decoys: served as an ordinary puzzle ("gold") so that players'
+    accuracy can be measured on answers that are known. It takes the place of a dead feature
+    of a real source, so nothing in its reference tells it apart; while it is in play it is
+    left out of research tools, search and exports, and it never settles (a settled mark
+    would give the answer away)."""
+
+    class Kind(models.TextChoices):
+        TOKEN = "token", "A set of words"
+        CONTEXT = "context", "A word in a context"
+        POSITION = "position", "A position or structure"
+
+    feature = models.OneToOneField(Feature, on_delete=models.CASCADE, related_name="planted")
+    key = models.CharField(max_length=100, unique=True, help_text="The rule's stable name, e.g. token/family")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    rule = models.JSONField(default=dict)
+    true_explanation = models.OneToOneField(Explanation, on_delete=models.PROTECT, related_name="+")
+    active = models.BooleanField(default=True, help_text="Served as gold; off once retired")
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"planted {self.key} as {self.feature}"
+
+
+class GoldAnswer(models.Model):
+    """A player's first answer on a planted feature: the explanation they voted for, and whether
+    it was the true one. Only first answers count (the result card tells them afterwards)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="gold_answers")
+    planted = models.ForeignKey(PlantedFeature, on_delete=models.CASCADE, related_name="answers")
+    chosen = models.ForeignKey(Explanation, null=True, on_delete=models.SET_NULL, related_name="+")
+    options = models.PositiveSmallIntegerField(help_text="How many explanations the player chose among")
+    correct = models.BooleanField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "planted"], name="one_gold_answer_per_player")]
+        indexes = [models.Index(fields=["user", "created"])]
+
+
+class SimulationTask(models.Model):
+    """Human simulation: a player is shown one explanation (not the clues) and a few unseen
+    snippets, some where the feature fires and some where it does not, and marks the tokens
+    they predict it fires on. Their marks score the explanation as a simulator's would; on a
+    planted feature they also measure the player."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="simulation_tasks")
+    explanation = models.ForeignKey(Explanation, on_delete=models.CASCADE, related_name="simulations")
+    record_ids = models.JSONField(default=list, help_text="The unseen records shown, in the order shown")
+    marks = models.JSONField(null=True, blank=True, help_text="Per snippet, the token positions marked")
+    token_correlation = models.FloatField(null=True, blank=True)
+    balanced_accuracy = models.FloatField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    answered = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # One answer per player per explanation: a second look would be a second guess.
+            models.UniqueConstraint(fields=["user", "explanation"], name="one_simulation_per_player_explanation")
+        ]
+        indexes = [models.Index(fields=["explanation", "answered"])]
+
+
+class Comparison(models.Model):
+    """This or that: two explanations of one feature side by side; the player picks the better.
+    The picks feed a Bradley-Terry rating of the feature's explanations."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comparisons")
+    feature = models.ForeignKey(Feature, on_delete=models.CASCADE, related_name="comparisons")
+    left = models.ForeignKey(Explanation, on_delete=models.CASCADE, related_name="+")
+    right = models.ForeignKey(Explanation, on_delete=models.CASCADE, related_name="+")
+    winner = models.ForeignKey(Explanation, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    answered = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "left", "right"], name="one_comparison_per_player_pair"),
+            models.CheckConstraint(condition=~Q(left=F("right")), name="comparison_of_two_explanations"),
+            models.CheckConstraint(
+                condition=Q(winner__isnull=True) | Q(winner=F("left")) | Q(winner=F("right")),
+                name="comparison_winner_is_one_of_the_pair",
+            ),
+        ]
+        indexes = [models.Index(fields=["feature", "answered"])]

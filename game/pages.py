@@ -1,5 +1,5 @@
-"""HTML pages: the game (play, leaderboard, help, the player's profile) and the researcher
-feature page.
+"""HTML pages: the game (play, predict, compare, leaderboard, help, the player's profile) and
+the researcher feature page.
 
 Pages render a shell and the data they need up front; the puzzle itself comes from the
 JSON API, so the page and outside clients see exactly the same thing.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -97,11 +98,41 @@ def profile_page(request: HttpRequest) -> HttpResponse:
     return render(request, "game/profile.html", context)
 
 
+def _mode_page(request: HttpRequest, template: str, url_name: str) -> HttpResponse:
+    """Predict and compare: the task comes from the JSON API; a visitor who is not logged in
+    gets the page with a log-in prompt that brings them back here."""
+    back = urlencode({"next": reverse(url_name)})
+    config = {
+        "authenticated": request.user.is_authenticated,
+        "loginUrl": f"{reverse('account_login')}?{back}",
+        "signupUrl": f"{reverse('account_signup')}?{back}",
+    }
+    return render(request, template, {"config": config, "nav": "play"})
+
+
+@ensure_csrf_cookie
+def predict_page(request: HttpRequest) -> HttpResponse:
+    return _mode_page(request, "game/predict.html", "predict")
+
+
+@ensure_csrf_cookie
+def compare_page(request: HttpRequest) -> HttpResponse:
+    return _mode_page(request, "game/compare.html", "compare")
+
+
+# The API's board names, with the words players see on the tabs.
+LEADERBOARD_MODES = {"all": "All", "explain": "Explain", "vote": "Vote", "simulate": "Predict"}
+
+
 def leaderboard_page(request: HttpRequest) -> HttpResponse:
     period = request.GET.get("period", "day")
     if period not in {"day", "week", "all"}:
         period = "day"
-    return render(request, "game/leaderboard.html", {"period": period, "nav": "leaderboard"})
+    mode = request.GET.get("mode", "all")
+    if mode not in LEADERBOARD_MODES:
+        mode = "all"
+    return render(request, "game/leaderboard.html", {"period": period, "mode": mode, "nav": "leaderboard",
+                                                     "modes": LEADERBOARD_MODES.items()})
 
 
 def help_page(request: HttpRequest) -> HttpResponse:

@@ -16,12 +16,31 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.utils import timezone
 
-from game.models import ActivationRecord, Campaign, Explanation, Feature, LanguageModel, PuzzleView, Source, Vote
-from game.services.rescoring import standing_notice
+from game.gold import gold_feature
+from game.models import (
+    ActivationRecord,
+    Campaign,
+    Explanation,
+    Feature,
+    LanguageModel,
+    PuzzleView,
+    Source,
+    Vote,
+)
 from game.selectors import clue_records, explanation_payload, record_payload
+from game.services.rescoring import standing_notice
 
 SKIP_COOLDOWN = dt.timedelta(days=7)
 POOL_SIZE = 20
@@ -51,7 +70,9 @@ class Player:
         return PuzzleView.objects.filter(user__isnull=True, session_key=self.session_key)
 
 
-def candidate_features() -> QuerySet[Feature]:
+def candidate_features(*, planted: bool | None = False) -> QuerySet[Feature]:
+    """Features to play; planted ones (gold) only when asked for (True: only them, None: both):
+    they are served at each player's gold rate, never in the ordinary rotation."""
     campaign = Campaign.objects.filter(active=True).first()
     if campaign is not None:
         qs = campaign.features.all()
@@ -61,11 +82,18 @@ def candidate_features() -> QuerySet[Feature]:
             return Feature.objects.none()
         qs = Feature.objects.filter(source__model=model, source__kind__in=[Source.Kind.SAE, Source.Kind.NEURONS])
     has_clues = ActivationRecord.objects.filter(feature=OuterRef("pk"), held_out=False, unseen=False)
-    return qs.filter(Exists(has_clues)).select_related("source__model")
+    qs = qs.filter(Exists(has_clues)).select_related("source__model")
+    if planted is None:
+        return qs
+    return qs.filter(planted__isnull=not planted)
 
 
 def next_feature(player: Player, *, rng: random.Random | None = None) -> Feature | None:
     rng = rng or random.Random()
+    if player.is_user:
+        gold = gold_feature(player.user, candidate_features(planted=True), rng=rng)
+        if gold is not None:
+            return gold
     candidates = candidate_features()
     recent = timezone.now() - SKIP_COOLDOWN
     # Seen or flagged at any time, or skipped lately: not offered while fresher ones remain.

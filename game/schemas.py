@@ -13,8 +13,8 @@ from django.conf import settings
 from ninja import Field, Schema
 from pydantic import BeforeValidator, StrictInt, field_validator
 
-from game.models import PuzzleView
 from accounts.api_base import In, custom_error
+from game.models import PuzzleView
 
 ExplanationStatus = Literal["draft", "queued", "scored", "failed"]
 FlagReason = Literal[tuple(PuzzleView.Reason.values)]  # type: ignore[valid-type]
@@ -73,6 +73,23 @@ class LogitStats(Schema):
     kurtosis: float | None
 
 
+class HumanScoreOut(Schema):
+    value: float | None = Field(description="mean over players of their predictions' correlation with the truth")
+    stderr: float | None
+    players: int
+
+
+class RatingOut(Schema):
+    value: float = Field(description="Bradley-Terry rating from this-or-that picks (0 = average)")
+    stderr: float
+    comparisons: int
+
+
+class MeasuredExplanationOut(ExplanationOut):
+    human_score: HumanScoreOut
+    rating: RatingOut | None
+
+
 class FeatureOut(Schema):
     model: str
     source: str
@@ -82,7 +99,9 @@ class FeatureOut(Schema):
     in_play: bool
     pack_version: str | None
     activations: list[FeatureRecord]
-    explanations: list[ExplanationOut]
+    explanations: list[MeasuredExplanationOut]
+    settled_explanation_id: int | None
+    settled_reason: str | None = Field(description="which rule settled the feature, in words")
     logits: Logits
     logit_stats: LogitStats
     histogram: dict[str, list[float | int]] = Field(description='{"edges": [...], "counts": [...]} or {}')
@@ -207,6 +226,10 @@ class VoteOut(Schema):
     changed: bool = Field(description="this call created or removed it")
     first_vote: bool
     votes: int
+    gold_correct: bool | None = Field(
+        None, description="On a check puzzle (a planted feature with a known answer), whether this first vote chose "
+        "the true explanation; null on ordinary puzzles"
+    )
 
 
 class ExplanationDeleted(Schema):
@@ -219,6 +242,7 @@ class ExplanationDeleted(Schema):
 
 class LeaderboardQuery(In):
     period: Literal["day", "week", "all"] = "all"
+    mode: Literal["all", "explain", "vote", "simulate"] = "all"
 
 
 class LeaderboardEntry(Schema):
@@ -229,7 +253,22 @@ class LeaderboardEntry(Schema):
 
 class LeaderboardOut(Schema):
     period: str
+    mode: str
     entries: list[LeaderboardEntry]
+
+
+class Skill(Schema):
+    gold_answered: int = Field(description="check puzzles answered")
+    gold_correct: int
+    accuracy: float = Field(description="posterior mean accuracy on check puzzles (Beta prior)")
+    stderr: float
+    interval_90: list[float]
+
+
+class Streak(Schema):
+    days: int = Field(description="UTC days in a row played, up to today (or yesterday, until today is played)")
+    played_today: bool
+    best: int
 
 
 class MeOut(Schema):
@@ -243,6 +282,8 @@ class MeOut(Schema):
     preferences: dict[str, bool]
     has_voted: bool
     scoring_notice: str | None
+    skill: Skill
+    streak: Streak
 
 
 class MyVote(Schema):

@@ -6,7 +6,16 @@ from typing import Any
 
 from django.db.models import Case, F, Prefetch, QuerySet, Value, When
 
-from game.models import ActivationRecord, Explanation, Feature, LanguageModel, Score, Vote
+from calibration.human_score import aggregate as aggregate_human_score
+from game.models import (
+    ActivationRecord,
+    Explanation,
+    Feature,
+    LanguageModel,
+    Score,
+    SimulationTask,
+    Vote,
+)
 from scoring.base import Record, ScoringInput
 
 PLAYER_LIST_LIMIT = 200
@@ -122,6 +131,25 @@ def explanation_payload(explanation: Explanation) -> dict[str, Any]:
     }
 
 
+def _explanations_with_measures(feature: Feature) -> list[dict[str, Any]]:
+    """Visible explanations with what players measured of them: the human score (from
+    simulation tasks) and the this-or-that rating."""
+    from game.ratings import feature_ratings
+
+    explanations = list(visible_explanations(feature))
+    human = human_scores([e.pk for e in explanations])
+    ratings = {r["explanation_id"]: r for r in feature_ratings(feature)}
+    out = []
+    for e in explanations:
+        item = explanation_payload(e)
+        item["human_score"] = human[e.pk]
+        rating = ratings.get(e.pk)
+        item["rating"] = None if rating is None or not rating["comparisons"] else {
+            "value": rating["rating"], "stderr": rating["stderr"], "comparisons": rating["comparisons"]}
+        out.append(item)
+    return out
+
+
 def feature_payload(feature: Feature) -> dict[str, Any]:
     model = feature.source.model
     in_play = feature.in_play
@@ -134,7 +162,9 @@ def feature_payload(feature: Feature) -> dict[str, Any]:
         "activations": [
             {**record_payload(r, model), "held_out": r.held_out} for r in feature_records(feature, in_play=in_play)
         ],
-        "explanations": [explanation_payload(e) for e in visible_explanations(feature)],
+        "explanations": _explanations_with_measures(feature),
+        "settled_explanation_id": feature.settled_explanation_id,
+        "settled_reason": feature.settled_reason or None,
         "logits": {"promoted": feature.logits_promoted, "suppressed": feature.logits_suppressed},
         "logit_stats": {
             "std": feature.logit_std,
@@ -186,7 +216,10 @@ def feature_page_context(feature: Feature) -> dict[str, Any]:
 
 def explanation_search(query: str, *, limit: int = 50) -> list[Explanation]:
     """Visible explanations containing every word of `query`, best scored first."""
-    qs = Explanation.objects.filter(hidden=False).select_related("author", "feature__source__model")
+    qs = (
+        Explanation.objects.filter(hidden=False).exclude(feature__planted__active=True)
+        .select_related("author", "feature__source__model")
+    )
     for word in query.split()[:10]:
         qs = qs.filter(text__icontains=word)
     return list(qs.order_by(F("score_value").desc(nulls_last=True), "-vote_count", "created")[:limit])
@@ -214,3 +247,24 @@ def player_votes(user, *, limit: int = PLAYER_LIST_LIMIT) -> QuerySet[Vote]:
         .select_related("explanation__feature__source__model")
         .order_by("-created")[:limit]
     )
+
+
+def human_scores(explanation_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Each explanation's human score (players' predictions from it, `game.services.simulation`):
+    {value, stderr, players}, in one query."""
+    per: dict[int, list[float | None]] = {i: [] for i in explanation_ids}
+    rows = SimulationTask.objects.filter(explanation_id__in=explanation_ids, answered__isnull=False).values_list(
+        "explanation_id", "token_correlation"
+    )
+    for eid, corr in rows:
+        per[eid].append(corr)
+    out = {}
+    for eid, values in per.items():
+        score = aggregate_human_score(values)
+        out[eid] = {"value": None if score.value is None else round(score.value, 4),
+                    "stderr": None if score.stderr is None else round(score.stderr, 4), "players": score.players}
+    return out
+
+
+def human_score_of(explanation: Explanation) -> dict[str, Any]:
+    return human_scores([explanation.pk])[explanation.pk]

@@ -26,6 +26,7 @@ from accounts.api import router as accounts_router
 from accounts.api_auth import ANYONE
 from accounts.api_base import ERROR_DESCRIPTIONS, ApiError, error_body, errors
 from game.api import router as game_router
+from game.api_modes import router as modes_router
 from game.api_player import router as player_router
 from game.services.errors import ServiceError
 from inference_client.errors import InferenceError
@@ -74,6 +75,7 @@ api = Api(
 api.add_router("", game_router)
 api.add_router("", accounts_router)
 api.add_router("", player_router)
+api.add_router("", modes_router)
 api.add_router("", research_router)
 api.add_router("", moderation_router)
 

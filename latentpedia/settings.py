@@ -294,6 +294,10 @@ INFERENCE_RATE_LIMIT = (env_int("INFERENCE_RATE_LIMIT", 30), 60)
 RATE_LIMITS = {scope: tuple(limit) for scope, limit in json.loads(env_str("RATE_LIMITS_JSON") or "{}").items()}
 
 DAILY_SCORED_EXPLANATIONS = env_int("DAILY_SCORED_EXPLANATIONS", 10)
+# Share of a logged-in player's puzzles that are gold (planted, known answer): GOLD_RATE_START
+# for a new player, falling to GOLD_RATE_FLOOR as their measured accuracy firms up.
+GOLD_RATE_START = env_float("GOLD_RATE_START", 0.3)
+GOLD_RATE_FLOOR = env_float("GOLD_RATE_FLOOR", 0.05)
 EXPLANATION_MAX_CHARS = 500
 
 SCORING_METHOD = env_str("SCORING_METHOD", "contextual-simulation")

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Case, F, IntegerField, Q, When
 
-from game.models import Explanation, LanguageModel, Source
+from game.models import Explanation, Feature, LanguageModel, Source
 from inference_client.client import get_inference
 from inference_client.errors import InferenceError
 from research.schemas import ActivationIn, SearchAllIn
@@ -37,6 +37,9 @@ def feature_activation(req: ActivationIn) -> dict[str, Any]:
             f"Source {source.slug} has features 0 to {source.width - 1}; there is no feature {req.index}.",
             status=404, field="index",
         )
+    if Feature.objects.gold().filter(source=source, index=req.index).exists():
+        raise InferenceError(f"Feature {req.index} of {source.slug} cannot be tested while it is in play.",
+                             status=404, field="index")
     return get_inference(model).feature_activation(req.text, req.source, req.index)
 
 
@@ -50,6 +53,9 @@ def search_all(req: SearchAllIn) -> dict[str, Any]:
         if not slugs:
             raise InferenceError(f"Model {model.slug} has no sources to search.", status=404, field="model")
     answer = get_inference(model).search_all(req.text, slugs, req.sort_by_token_indexes, req.num_results)
+    gold = set(Feature.objects.gold().filter(source__model=model).values_list("source__slug", "index"))
+    if gold:
+        answer["results"] = [r for r in answer["results"] if (r["source"], r["index"]) not in gold]
     texts = best_explanations(model, [(r["source"], r["index"]) for r in answer["results"]])
     for r in answer["results"]:
         r["explanation"] = texts.get((r["source"], r["index"]))

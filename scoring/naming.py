@@ -125,14 +125,20 @@ _NEWLINES = re.compile(r"\b(?:newlines?|new lines?|line breaks?|blank lines?|lin
 _INDENT = re.compile(r"\b(?:indentation|indented|indent|leading spaces|whitespace|spaces)\b", re.I)
 
 
+def named_symbol_chars(text: str) -> set[str]:
+    """The punctuation characters the text names in words ("a comma", "closing parentheses")."""
+    chars: set[str] = set()
+    for rx, cs in _SYMBOLS:
+        if rx.search(text):
+            chars |= set(cs)
+    return chars
+
+
 def symbol_scores(explanation: str, tokens: Sequence[str]) -> np.ndarray:
     """Per token: 1 where it is made of symbols the explanation names in words (or is a
     number, a newline, indentation when those are named), 0.6 where such a symbol is part of
     a punctuation-only token, else 0."""
-    chars: set[str] = set()
-    for rx, cs in _SYMBOLS:
-        if rx.search(explanation):
-            chars |= set(cs)
+    chars = named_symbol_chars(explanation)
     digits = bool(_DIGITS.search(explanation))
     newlines = bool(_NEWLINES.search(explanation))
     indent = bool(_INDENT.search(explanation))

@@ -93,6 +93,13 @@ def make_feature(*, source: Source | None = None, index: int | None = None, reco
     return feature
 
 
+def _current_version() -> str:
+    """The default scorer's version: scores made under it are the game's current ones."""
+    from scoring.registry import scorer_version
+
+    return scorer_version(settings.SCORING_METHOD)
+
+
 def make_explanation(*, feature: Feature | None = None, text: str | None = None,
                      author: AbstractBaseUser | None = None, author_model: str = "",
                      status: str = Explanation.Status.SCORED, score: float | None = None,
@@ -103,7 +110,7 @@ def make_explanation(*, feature: Feature | None = None, text: str | None = None,
     return Explanation.objects.create(
         feature=feature, text=text or f"explanation {next(_seq)}", author=author, author_model=author_model,
         status=status, score_value=score, score_method=score_method or (settings.SCORING_METHOD if score is not None else ""),
-        score_version="1" if score is not None else "", score_pack_version=feature.source.pack_version if score is not None else "",
+        score_version=_current_version() if score is not None else "", score_pack_version=feature.source.pack_version if score is not None else "",
         vote_count=votes, hidden=hidden, moderator_hidden=hidden,
     )
 
@@ -120,7 +127,7 @@ def set_score(explanation: Explanation, value: float | None, *, status: str = "s
     explanation.score_value = value
     explanation.status = status
     explanation.score_method = settings.SCORING_METHOD if value is not None else ""
-    explanation.score_version = "1" if value is not None else ""
+    explanation.score_version = _current_version() if value is not None else ""
     explanation.score_pack_version = explanation.feature.source.pack_version if value is not None else ""
     explanation.save()
     return explanation

@@ -20,7 +20,11 @@ The rules (game/POINTS.md says the same for players; keep them in step):
 A feature **settles** on its best-scored visible explanation (score at least 0.3) when
 either the players agree with the score — the feature has at least 5 votes and that
 explanation has the most votes — or the score leads clearly: at least 0.2 above every
-other scored explanation of the feature. The settled explanation can change when a
+other scored explanation of the feature. It also settles on any explanation scoring at least
+0.3 that the **weighted consensus** picks with confidence 0.95 or more from at least 3 votes:
+each vote weighs by its player's measured accuracy on check puzzles (`game.consensus`), so
+measured players can overrule the scorer and careless or adversarial ones cannot. The
+feature page says which rule settled it. The settled explanation can change when a
 better one arrives; points already earned stay.
 
 An author deleting their explanation (`explanations.explanation_delete`), a moderator hiding
@@ -43,7 +47,16 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 
-from game.models import DailyCounter, Explanation, Feature, PointsEvent, Score, Vote
+from game.consensus import feature_consensus
+from game.models import (
+    DailyCounter,
+    Explanation,
+    Feature,
+    PlantedFeature,
+    PointsEvent,
+    Score,
+    Vote,
+)
 from game.scoring_keys import ScoringKey, current_key
 from game.services.compensation import award_delete
 from game.services.counters import counter_take
@@ -63,6 +76,13 @@ SETTLE_MIN_VOTES = 5
 SETTLE_SCORE_LEAD = 0.2
 
 PERIODS = ("day", "week", "all")
+# Boards per mode: which awards count towards each (a taken-back or given-back award counts
+# where the award it compensates does).
+MODES: dict[str, tuple[str, ...]] = {
+    "explain": (PointsEvent.Reason.NEW_BEST, PointsEvent.Reason.SETTLED_BEST, PointsEvent.Reason.VOTE_RECEIVED),
+    "vote": (PointsEvent.Reason.CONSENSUS, PointsEvent.Reason.GOLD_CORRECT),
+    "simulate": (PointsEvent.Reason.SIMULATION,),
+}
 
 
 def _award(*, user, points: int, reason: str, explanation: Explanation | None = None,
@@ -195,8 +215,30 @@ def award_new_best(*, explanation: Explanation, verdict: BestVerdict) -> bool:
 # --- Settling -----------------------------------------------------------------------------
 
 
+SETTLE_CONSENSUS_MIN_VOTES = 3
+
+
 def settle_candidate(feature: Feature) -> Explanation | None:
     """The explanation the rules say the feature settles on now, or None."""
+    return settle_decision(feature)[0]
+
+
+def settle_decision(feature: Feature) -> tuple[Explanation | None, str]:
+    """The explanation the feature settles on now (or None), and why, in words."""
+    if PlantedFeature.objects.filter(feature=feature).exists():
+        return None, ""  # gold never settles: the mark would give its answer away
+    best, reason = _settle_by_score_and_votes(feature)
+    if best is not None:
+        return best, reason
+    consensus = feature_consensus(feature)
+    chosen = consensus.best
+    if (consensus.settled and consensus.votes >= SETTLE_CONSENSUS_MIN_VOTES and chosen.score_value is not None
+            and chosen.score_value >= SETTLE_MIN_SCORE):
+        return chosen, consensus.reason()
+    return None, ""
+
+
+def _settle_by_score_and_votes(feature: Feature) -> tuple[Explanation | None, str]:
     # Only scores under the game's current key compete: a stale or other-method score waits
     # for its rescoring rather than being compared across scales.
     scored = list(
@@ -207,18 +249,20 @@ def settle_candidate(feature: Feature) -> Explanation | None:
         .order_by("-score_value", "created")[:2]
     )
     if not scored or scored[0].score_value < SETTLE_MIN_SCORE:
-        return None
+        return None, ""
     best = scored[0]
     if len(scored) > 1 and best.score_value - scored[1].score_value >= SETTLE_SCORE_LEAD:
-        return best
+        return best, (f"Settled on the best score: {best.score_value:.2f}, at least {SETTLE_SCORE_LEAD} above "
+                      f"every other explanation.")
     if feature.vote_count >= SETTLE_MIN_VOTES:
         top_votes = (
             Explanation.objects.filter(feature=feature, hidden=False).order_by("-vote_count")
             .values_list("vote_count", flat=True).first()
         )
         if best.vote_count > 0 and best.vote_count >= (top_votes or 0):
-            return best
-    return None
+            return best, (f"Settled where players and the score agree: the best-scored explanation has the most "
+                          f"votes ({best.vote_count} of {feature.vote_count}).")
+    return None, ""
 
 
 def feature_settle(feature: Feature) -> Explanation | None:
@@ -229,15 +273,17 @@ def feature_settle(feature: Feature) -> Explanation | None:
     """
     with transaction.atomic():
         feature = Feature.objects.select_for_update().get(pk=feature.pk)
-        candidate = settle_candidate(feature)
+        candidate, reason = settle_decision(feature)
         if candidate is None and feature.settled_explanation_id is not None:
             # Settled on an explanation that no longer counts (hidden, or its author banned):
             # the feature is open again until one qualifies.
             if Explanation.objects.filter(pk=feature.settled_explanation_id, hidden=True).exists():
-                Feature.objects.filter(pk=feature.pk).update(settled_explanation=None)
+                Feature.objects.filter(pk=feature.pk).update(settled_explanation=None, settled_reason="")
         if candidate is None or candidate.pk == feature.settled_explanation_id:
+            if candidate is not None and reason != feature.settled_reason:
+                Feature.objects.filter(pk=feature.pk).update(settled_reason=reason)
             return candidate
-        Feature.objects.filter(pk=feature.pk).update(settled_explanation=candidate)
+        Feature.objects.filter(pk=feature.pk).update(settled_explanation=candidate, settled_reason=reason)
         if candidate.author_id:
             _award(
                 user=candidate.author, points=SETTLED_BEST_POINTS, reason=PointsEvent.Reason.SETTLED_BEST,
@@ -266,8 +312,8 @@ def period_start(period: str, now: dt.datetime | None = None) -> dt.datetime | N
     """Start of the period in UTC; None for all time. ValueError for an unknown period."""
     if period not in PERIODS:
         raise ValueError(period)
-    now = now or dt.datetime.now(dt.timezone.utc)
-    day = now.astimezone(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    now = now or dt.datetime.now(dt.UTC)
+    day = now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     if period == "day":
         return day
     if period == "week":
@@ -283,10 +329,14 @@ def points_total(*, user, period: str = "all") -> int:
     return qs.aggregate(total=Sum("points"))["total"] or 0
 
 
-def leaderboard(*, period: str, limit: int = 50) -> list[dict[str, Any]]:
-    """Ranked entries `{rank, username, points}`; equal points share a rank (1, 1, 3)."""
+def leaderboard(*, period: str, mode: str = "all", limit: int = 50) -> list[dict[str, Any]]:
+    """Ranked entries `{rank, username, points}`; equal points share a rank (1, 1, 3).
+    `mode` "all" sums every award; another mode only its own (`MODES`)."""
     start = period_start(period)
     filt = Q(points_events__created__gte=start) if start is not None else Q()
+    if mode != "all":
+        reasons = MODES[mode]
+        filt &= Q(points_events__reason__in=reasons) | Q(points_events__reverses__reason__in=reasons)
     rows = (
         get_user_model().objects.filter(is_active=True)
         .annotate(total=Sum("points_events__points", filter=filt))

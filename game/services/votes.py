@@ -10,6 +10,7 @@ from django.db.models import F
 from game.models import Explanation, Feature, Vote
 from game.services import points
 from game.services.errors import ServiceError
+from game.services.gold import gold_answer_record
 from game.services.explanations import DRAFT_PROMOTION_VOTES, draft_promote, promote_drafts
 
 
@@ -19,6 +20,7 @@ class VoteResult:
     changed: bool  # this call created or removed it
     first_vote: bool  # it was the player's first vote ever
     votes: int  # the explanation's vote count after the call
+    gold_correct: bool | None = None  # on a planted feature, whether this first answer was right
 
 
 def has_voted(*, user) -> bool:
@@ -45,13 +47,15 @@ def vote_cast(*, user, explanation: Explanation) -> VoteResult:
             Explanation.objects.filter(pk=explanation.pk).update(vote_count=F("vote_count") + 1)
             Feature.objects.filter(pk=explanation.feature_id).update(vote_count=F("vote_count") + 1)
             points.award_vote_received(vote=vote)
+            answer = gold_answer_record(user=user, explanation=explanation)
     except IntegrityError:
         return VoteResult(voted=True, changed=False, first_vote=False, votes=_count(explanation))
     explanation.refresh_from_db(fields=["vote_count", "status"])
     if explanation.status == Explanation.Status.DRAFT and explanation.vote_count >= DRAFT_PROMOTION_VOTES:
         draft_promote(explanation)
     points.feature_settle(explanation.feature)
-    return VoteResult(voted=True, changed=True, first_vote=first, votes=explanation.vote_count)
+    return VoteResult(voted=True, changed=True, first_vote=first, votes=explanation.vote_count,
+                      gold_correct=answer.correct if answer is not None else None)
 
 
 def vote_retract(*, user, explanation: Explanation) -> VoteResult:

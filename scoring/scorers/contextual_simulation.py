@@ -13,7 +13,11 @@ readings of the explanation, each turned into a per-token prediction:
 - *named*: tokens the explanation names in plain words, punctuation and layout it names in
   words ("closing parentheses", "blank lines"; `scoring/naming.py`), and tokens it quotes
   (`scoring/lexical.py`); together they weigh less than the readings in context, so that
-  naming a token helps but cannot dominate.
+  naming a token helps but cannot dominate;
+- *placed*: tokens the explanation places by position: the word right after or before the
+  words or punctuation it names, the first or last word of a line or sentence, the words
+  inside brackets or quotes (`scoring/relations.py`). The other readings light up the anchors
+  themselves, exactly where such a feature does not fire.
 
 Each reading is sharpened and scaled to a maximum of 1 over the scored tokens, then mixed
 with weights tuned on the tune split of the human-written validity set (never the test
@@ -33,6 +37,7 @@ from scoring.embedder import Embedder, default_embedder
 from scoring.lexical import ExplanationTerms
 from scoring.naming import naming_scores, symbol_scores
 from scoring.records import all_records
+from scoring.relations import relation_scores
 from scoring.registry import register
 from scoring.simulation import simulation_result
 from scoring.text import token_label
@@ -51,6 +56,7 @@ WEIGHTS: dict[str, tuple[float, float]] = {
     "named": (0.32, 0.0),
     "quoted": (0.24, 0.0),
     "symbols": (0.80, 0.0),
+    "placed": (0.60, 0.0),
 }
 
 
@@ -72,7 +78,7 @@ def _scaled(values: np.ndarray, sharpness: float) -> np.ndarray:
 
 class ContextualSimulator:
     name = "contextual-simulation"
-    version = "1"
+    version = "2"
 
     def __init__(self, encoder: ContextualEncoder | None = None, embedder: Embedder | None = None,
                  weights: dict[str, tuple[float, float]] | None = None) -> None:
@@ -113,6 +119,7 @@ class ContextualSimulator:
             "named": naming_scores(explanation, tokens),
             "quoted": np.concatenate([terms.scores(r.tokens) for r in records]),
             "symbols": symbol_scores(explanation, tokens),
+            "placed": np.concatenate([relation_scores(explanation, r.tokens) for r in records]),
         }
 
     def predict(self, explanation: str, records: list[Record]) -> list[np.ndarray]:

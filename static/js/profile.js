@@ -1,12 +1,30 @@
-/* Profile: points and rank from the API, and taking votes back. */
+/* Profile: points, rank, skill and streak from the API, and taking votes back. */
 (function () {
   "use strict";
   const { api, toast, el } = window.LP;
+
+  const pct = (v) => Math.round(100 * v) + "%";
+  function skillText(skill) {
+    if (!skill || !skill.gold_answered) return "no check puzzles answered yet";
+    const [lo, hi] = skill.interval_90 || [0, 1];
+    return "accuracy on check puzzles " + pct(skill.accuracy) + " (90% interval " + pct(lo) + "\u2013" + pct(hi) + ", " +
+      skill.gold_answered + " answered)";
+  }
+  function streakText(streak) {
+    if (!streak) return "–";
+    const days = streak.days || 0;
+    let text = days + " day" + (days === 1 ? "" : "s") + " in a row (best " + (streak.best || 0) + ")";
+    // The run still stands today; say so before it breaks at midnight UTC.
+    if (days > 0 && !streak.played_today) text += ": play today to keep it";
+    return text;
+  }
 
   api("GET", "/api/me").then((r) => {
     if (!r.ok) return;
     document.getElementById("stat-points").textContent = String(r.data.points ?? 0);
     document.getElementById("stat-left").textContent = String(r.data.explanations_left_today ?? "–");
+    document.getElementById("stat-skill").textContent = skillText(r.data.skill);
+    document.getElementById("stat-streak").textContent = streakText(r.data.streak);
     return api("GET", "/api/leaderboard?period=all").then((b) => {
       const entry = b.ok && (b.data.entries || []).find((e) => e.username === r.data.username);
       document.getElementById("stat-rank").textContent = entry ? "#" + entry.rank : "–";

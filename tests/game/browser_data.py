@@ -133,6 +133,7 @@ def build() -> dict[str, dict]:
     from django.conf import settings
 
     from game.models import Campaign, Explanation, Feature, LanguageModel, Source
+    from scoring.registry import scorer_version
 
     vocab = _Vocab()
     model = LanguageModel.objects.create(slug="demo", name="Demo model", n_layers=1, d_model=64, d_vocab=0)
@@ -143,10 +144,10 @@ def build() -> dict[str, dict]:
     animals = Feature.objects.create(source=source, index=12, max_activation=4.2, frac_nonzero=0.01, vote_count=1)
     _records(animals, vocab, 4.2, ANIMALS, held_out=[("A {goat} ate the grass .", 0.9)])
     Explanation.objects.create(feature=animals, text="names of animals", author_model="demo-explainer",
-                               status=Explanation.Status.SCORED, score_value=0.41, score_method=settings.SCORING_METHOD, score_version="1",
+                               status=Explanation.Status.SCORED, score_value=0.41, score_method=settings.SCORING_METHOD, score_version=scorer_version(settings.SCORING_METHOD),
                                vote_count=1)
     Explanation.objects.create(feature=animals, text="pets and farm animals", author_model="demo-explainer",
-                               status=Explanation.Status.SCORED, score_value=0.37, score_method=settings.SCORING_METHOD, score_version="1")
+                               status=Explanation.Status.SCORED, score_value=0.37, score_method=settings.SCORING_METHOD, score_version=scorer_version(settings.SCORING_METHOD))
     hostile = Feature.objects.create(source=source, index=99, max_activation=3.0)
     values = [0.0, 1.5, 0.0, 3.0, 2.0, 1.0, 0.5, 2.5, 0.0]
     _records(hostile, vocab, 3.0, [], randoms=[])
@@ -154,7 +155,7 @@ def build() -> dict[str, dict]:
 
     ActivationRecord.objects.bulk_create([_record(hostile, vocab, HOSTILE_TOKENS, values, kind="top", rank=0)])
     Explanation.objects.create(feature=hostile, text=HOSTILE_EXPLANATION, author_model="<b>model</b>",
-                               status=Explanation.Status.SCORED, score_value=0.5, score_method=settings.SCORING_METHOD, score_version="1")
+                               status=Explanation.Status.SCORED, score_value=0.5, score_method=settings.SCORING_METHOD, score_version=scorer_version(settings.SCORING_METHOD))
     weather = Feature.objects.create(source=source, index=31, max_activation=5.0, frac_nonzero=0.01)
     _records(weather, vocab, 5.0, WEATHER)
     from django.contrib.auth import get_user_model
@@ -165,7 +166,7 @@ def build() -> dict[str, dict]:
     users["moderator"].groups.add(Group.objects.get(name="Moderators"))
     Explanation.objects.create(feature=weather, text=SPAM_EXPLANATION, author=users["spammer"],
                                status=Explanation.Status.SCORED, score_value=0.05, score_method=settings.SCORING_METHOD,
-                               score_version="1")
+                               score_version=scorer_version(settings.SCORING_METHOD))
     model.d_vocab = len(vocab.words)
     model.save()
     model.set_vocab(vocab.words)

@@ -15,6 +15,7 @@ from game.importer import BASELINE_SCORE_PRIORITY, import_pack
 from game.jobs import SCORE_JOB
 from game.models import Explanation, Feature, Score, Vote
 from jobs.models import Job
+from scoring.registry import scorer_version
 from tests.tiny_pack import write_tiny_pack
 
 pytestmark = pytest.mark.django_db
@@ -68,11 +69,11 @@ def test_a_newer_baseline_replaces_an_unvoted_older_one_and_keeps_a_voted_one(tm
     mine = Explanation.objects.create(feature=unvoted, text="tokens like 0-res-sae 0 and more", author=user,
                                       status="scored", score_value=0.5, score_method=settings.SCORING_METHOD)
     Score.objects.create(explanation=mine, method=settings.SCORING_METHOD, status="ok", value=0.5,
-                         pack_version=unvoted.source.pack_version)
+                         version=scorer_version(settings.SCORING_METHOD), pack_version=unvoted.source.pack_version)
     llm = Explanation.objects.create(feature=other, text="cats and mats", author_model="claude-explainer",
                                      status="scored", score_value=0.4, score_method=settings.SCORING_METHOD)
     Score.objects.create(explanation=llm, method=settings.SCORING_METHOD, status="ok", value=0.4,
-                         pack_version=other.source.pack_version)
+                         version=scorer_version(settings.SCORING_METHOD), pack_version=other.source.pack_version)
     [old_unvoted] = baselines(unvoted)
     old_score_ids = set(Score.objects.filter(explanation=old_unvoted).values_list("id", flat=True))
     assert old_score_ids and old_unvoted.status == "scored"

