@@ -25,7 +25,8 @@ so no reliability is ever estimated from the feature it then weighs in on), beha
 way, since gold is served unmarked; their Reliability is estimated from those answers alone.
 
 A second table follows the same players under retirement: votes arrive one at a time and the
-feature is settled as soon as `should_retire` says so (confidence 0.95, or 15 answers).
+feature is settled as soon as `should_retire` says so (confidence 0.95 on at least two answers,
+or 15 answers).
 
 Option scores are computed once per planted feature (all its options) and cached. The
 `--fit-temperature` pass fits the softmax temperature of the scorer prior by maximum likelihood
@@ -61,7 +62,14 @@ import django  # noqa: E402
 
 django.setup()
 
-from calibration.consensus import SCORE_TEMPERATURE, Ballot, Verdict, majority, should_retire, weighted_consensus  # noqa: E402
+from calibration.consensus import (  # noqa: E402
+    SCORE_TEMPERATURE,
+    Ballot,
+    Verdict,
+    majority,
+    should_retire,
+    weighted_consensus,
+)
 from calibration.reliability import Reliability  # noqa: E402
 
 DATA = ROOT / "bench" / "data" / "planted.jsonl"
@@ -347,7 +355,8 @@ def main() -> None:
     for s in scenarios:
         print(f"{s['non_reliable_share']:>12.1f}{s['votes_per_feature']:>7}"
               + "".join(f"{s[c + '_recovers_best']:>21.3f}" for c in cols) + f"{s['weighted_mean_confidence']:>11.3f}")
-    print(f"\nretirement (confidence 0.95 or 15 answers)\n{'non-reliable':>12}{'recovers':>10}{'answers':>9}{'early':>8}")
+    print("\nretirement (confidence 0.95 on >= 2 answers, or 15 answers)")
+    print(f"{'non-reliable':>12}{'recovers':>10}{'answers':>9}{'early':>8}")
     for r in retirement:
         print(f"{r['non_reliable_share']:>12.1f}{r['recovers_best']:>10.3f}{r['mean_answers']:>9.2f}"
               f"{r['retired_before_max']:>8.3f}")
@@ -385,7 +394,8 @@ def main() -> None:
         "seed": args.seed,
         "features_per_scenario": args.features_per_scenario,
         "scenarios": scenarios,
-        "retirement": {"rule": "should_retire: confidence >= 0.95 or 15 answers", "by_share": retirement},
+        "retirement": {"rule": "should_retire: confidence >= 0.95 on at least 2 answers, or 15 answers",
+                       "by_share": retirement},
         "goal": goal,
         "temperature_fit": fit,
         "scoring_seconds": round(scoring_seconds, 1),

@@ -126,13 +126,14 @@ def _reason(best: int | None, leaders: list[int], confidence: float, ballots: Se
         votes = f"{backing} of {n} weighted votes"
     pick = max(known, key=lambda si: si[0])[1] if known else None
 
+    plural = "s" if n > 1 else ""
     if n == 0:
         evidence = f"the score alone favours option {best}"
     elif backing == 0 and pick == best:
-        evidence = f"the score favours option {best} and {n} vote{'s' if n > 1 else ''} for other options do not overturn it"
+        evidence = f"the score favours option {best} and {n} vote{plural} for other options do not overturn it"
     elif backing == 0:
         # Nothing backs it: the votes came from below-chance players and count against the others.
-        evidence = f"no vote backs option {best}, but {n} distrusted vote{'s' if n > 1 else ''} count against the others"
+        evidence = f"no vote backs option {best}, but {n} distrusted vote{plural} count against the others"
     elif pick is None:
         evidence = f"{votes} favour option {best}"
     elif pick == best:
@@ -163,9 +164,16 @@ def majority(n_options: int, ballots: Sequence[Ballot | int], rng: random.Random
     return int((rng or random.Random()).choice(leaders))
 
 
-def should_retire(verdict: Verdict, n_answers: int, *, confidence: float = SETTLED, max_answers: int = 15) -> bool:
-    """Whether a feature needs no more votes: settled with `confidence`, or `max_answers`
-    reached (past that, more votes mostly mean the options are genuinely close)."""
+def should_retire(verdict: Verdict, n_answers: int, *, confidence: float = SETTLED, max_answers: int = 15,
+                  min_answers: int = 2) -> bool:
+    """Whether a feature needs no more votes: settled with `confidence` on at least
+    `min_answers` answers, or `max_answers` reached (past that, more votes mostly mean the
+    options are genuinely close).
+
+    The minimum exists because the scorer's prior alone can pass `confidence`: without it a
+    feature the scorer is sure about would be settled by no one, and the scorer's blind spots
+    would never meet a player. Two answers, so that no single player settles a feature.
+    """
     if n_answers >= max_answers:
         return True
-    return verdict.best is not None and verdict.confidence >= confidence
+    return n_answers >= min_answers and verdict.best is not None and verdict.confidence >= confidence

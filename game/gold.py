@@ -10,10 +10,10 @@ from __future__ import annotations
 import random
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 
 from calibration.reliability import Reliability, gold_rate
-from game.models import Feature, GoldAnswer, PlantedFeature, PuzzleView
+from game.models import Feature, GoldAnswer, PlantedFeature, PuzzleView, SimulationTask
 
 
 def player_reliability(user) -> Reliability:
@@ -40,8 +40,21 @@ def player_gold_rate(user) -> float:
     return gold_rate(player_reliability(user), start=settings.GOLD_RATE_START, floor=settings.GOLD_RATE_FLOOR)
 
 
+def prediction_skill(user) -> dict:
+    """How well the player predicts where planted features fire from their true explanation:
+    their human-simulation answers on gold, where the truth is a known rule."""
+    rows = list(
+        SimulationTask.objects.filter(
+            user=user, answered__isnull=False, token_correlation__isnull=False,
+            explanation__feature__planted__true_explanation=F("explanation"),
+        ).values_list("token_correlation", flat=True)
+    )
+    return {"gold_predictions": len(rows), "mean_correlation": round(sum(rows) / len(rows), 3) if rows else None}
+
+
 def skill_payload(user) -> dict:
-    """The skill figure a player sees: accuracy on gold puzzles with its uncertainty."""
+    """The skill figures a player sees: accuracy on gold puzzles with its uncertainty, and how
+    well they predict gold features from their true explanation."""
     rel = player_reliability(user)
     low, high = rel.interval(0.9)
     return {
@@ -50,6 +63,7 @@ def skill_payload(user) -> dict:
         "accuracy": round(rel.mean, 3),
         "stderr": round(rel.stderr, 3),
         "interval_90": [round(low, 3), round(high, 3)],
+        **prediction_skill(user),
     }
 
 

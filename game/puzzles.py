@@ -3,8 +3,8 @@
 Candidates are the active campaign's features; with no active campaign, every feature of
 the first model's SAE and neuron sources. A player (user, or session key before login)
 gets a feature they have not seen, or skipped more than `SKIP_COOLDOWN` ago, and (when
-logged in) have not voted or written on; among those, unsettled features first, then the
-fewest votes, with a random pick among the equally good ones so that parallel players
+logged in) have not voted or written on; among those, open features first (not settled and
+fewer than `RETIRE_AFTER_VOTES` votes: the others are retired), then the fewest votes, with a random pick among the equally good ones so that parallel players
 spread over features. When a player has seen every candidate, the one they saw longest
 ago comes back.
 """
@@ -44,6 +44,9 @@ from game.services.rescoring import standing_notice
 
 SKIP_COOLDOWN = dt.timedelta(days=7)
 POOL_SIZE = 20
+# A feature retires from normal play once settled or after this many votes (past that, more
+# votes mostly say the options are close); retired features come back only when nothing else is left.
+RETIRE_AFTER_VOTES = 15
 
 
 @dataclass(frozen=True)
@@ -104,13 +107,14 @@ def next_feature(player: Player, *, rng: random.Random | None = None) -> Feature
     if player.is_user:
         fresh = fresh.exclude(Exists(Explanation.objects.filter(feature=OuterRef("pk"), author=player.user)))
         fresh = fresh.exclude(Exists(Vote.objects.filter(explanation__feature=OuterRef("pk"), user=player.user)))
+    open_ = Q(settled_explanation__isnull=True) & Q(vote_count__lt=RETIRE_AFTER_VOTES)
     pool = list(
-        fresh.annotate(unsettled=ExpressionWrapper(Q(settled_explanation__isnull=True), output_field=BooleanField()))
+        fresh.annotate(unsettled=ExpressionWrapper(open_, output_field=BooleanField()))
         .order_by("-unsettled", "vote_count", "pk")[:POOL_SIZE]
     )
     if pool:
         def key(f: Feature) -> tuple[bool, int]:
-            return (f.settled_explanation_id is not None, f.vote_count)
+            return (f.settled_explanation_id is not None or f.vote_count >= RETIRE_AFTER_VOTES, f.vote_count)
 
         best = key(pool[0])
         return rng.choice([f for f in pool if key(f) == best])

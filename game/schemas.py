@@ -263,6 +263,8 @@ class Skill(Schema):
     accuracy: float = Field(description="posterior mean accuracy on check puzzles (Beta prior)")
     stderr: float
     interval_90: list[float]
+    gold_predictions: int = Field(description="predictions answered on check puzzles' true explanations")
+    mean_correlation: float | None = Field(description="their mean correlation with the known rule")
 
 
 class Streak(Schema):

@@ -40,8 +40,11 @@ KINDS = ("token", "context", "position")
 # A planted feature must fire on at least this many tokens and at most this share of them.
 MIN_FIRING = 200
 MAX_FRACTION = 0.05
-# Activations lie in [LOW, 1] x the feature's scale: strong but not all alike.
-LOW = 0.6
+# Activations lie in [LOW, 1] x the feature's scale, most of them low and a few near the top,
+# as a real feature's are (heavy-tailed): its quantile examples then fill every bin, as a real
+# feature's do, instead of only the strongest ones giving the planted feature away.
+LOW = 0.05
+SKEW = 2.0
 _KIND_NAMES = {KIND_TOP: "top", KIND_QUANTILE: "quantile", KIND_RANDOM: "random"}
 # Brackets across more tokens than this are unbalanced text, not an aside.
 MAX_BRACKET_SPAN = 40
@@ -306,12 +309,13 @@ def rule_mask(rule: dict, stream: Stream) -> np.ndarray:
 
 def activations(mask: np.ndarray, tokens: np.ndarray, key: str, seed: int, vocab_size: int) -> np.ndarray:
     """float32 activations: zero off the rule, else the feature's scale x a factor in [LOW, 1]
-    that mixes a per-word-type preference with per-occurrence noise (as a real feature's does)."""
+    that mixes a per-word-type preference with per-occurrence noise (as a real feature's does),
+    raised to SKEW so that most are low and few are strong."""
     rng = np.random.default_rng([seed, zlib.crc32(key.encode())])
     scale = float(rng.uniform(2.0, 8.0))
     by_type = rng.random(vocab_size)
     by_place = rng.random(len(tokens))
-    factor = LOW + (1 - LOW) * (0.3 * by_type[tokens] + 0.7 * by_place)
+    factor = LOW + (1 - LOW) * (0.3 * by_type[tokens] + 0.7 * by_place) ** SKEW
     return np.where(mask, scale * factor, 0.0).astype(np.float32)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -92,8 +93,10 @@ def _anchor(phrase: str) -> tuple[set[str], set[str]]:
     return words, chars
 
 
+@lru_cache(maxsize=4096)
 def placement(explanation: str) -> Placement:
-    """What the explanation says about where the feature fires (empty when it says nothing)."""
+    """What the explanation says about where the feature fires (empty when it says nothing).
+    Cached: a score reads it once per record. Callers must not change what it returns."""
     p = Placement()
     for m in _AFTER.finditer(explanation):
         words, chars = _anchor(m.group("anchor"))

@@ -4,11 +4,16 @@
   const { api, toast, el } = window.LP;
 
   const pct = (v) => Math.round(100 * v) + "%";
+  function predictionText(skill) {
+    if (!skill || !skill.gold_predictions || skill.mean_correlation === null) return "";
+    return "; predictions on check puzzles match the truth at r = " + skill.mean_correlation.toFixed(2) +
+      " (" + skill.gold_predictions + " made)";
+  }
   function skillText(skill) {
-    if (!skill || !skill.gold_answered) return "no check puzzles answered yet";
+    if (!skill || !skill.gold_answered) return "no check puzzles answered yet" + predictionText(skill);
     const [lo, hi] = skill.interval_90 || [0, 1];
     return "accuracy on check puzzles " + pct(skill.accuracy) + " (90% interval " + pct(lo) + "\u2013" + pct(hi) + ", " +
-      skill.gold_answered + " answered)";
+      skill.gold_answered + " answered)" + predictionText(skill);
   }
   function streakText(streak) {
     if (!streak) return "–";

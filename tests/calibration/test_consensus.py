@@ -128,6 +128,9 @@ def test_should_retire():
     assert should_retire(unsure, 15)
     assert not should_retire(tied, 14)
     assert not should_retire(sure, 3, confidence=0.99)
+    # A confident prior alone (no or one answer) does not settle a feature.
+    assert not should_retire(sure, 0) and not should_retire(sure, 1)
+    assert should_retire(sure, 1, min_answers=1)
 
 
 def test_weights_used_are_the_vote_weights():

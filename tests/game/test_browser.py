@@ -103,12 +103,15 @@ def test_a_player_plays_a_whole_session_from_tutorial_to_leaderboard(site, brows
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     context, page, dialogs, errors = _new_page(browser)
 
-    # First visit: the tutorial, ending with the explicit-content question.
+    # First visit: the tutorial (the three modes on its fourth step), ending with the
+    # explicit-content question.
     page.goto(site["url"] + "/")
     tutorial = page.locator("#tutorial")
     expect(tutorial).to_be_visible()
     for _ in range(3):
         page.click("#tutorial-next")
+    expect(page.locator("#tutorial [data-step='4']")).to_contain_text("Three ways to play")
+    page.click("#tutorial-next")
     page.click("#tutorial [data-explicit='0']")
     expect(tutorial).to_be_hidden()
     assert page.evaluate("localStorage.getItem('lp.hideExplicit')") == "0"

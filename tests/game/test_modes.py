@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from game.models import (
     Comparison,
+    Feature,
     GoldAnswer,
     PlantedFeature,
     PointsEvent,
@@ -182,3 +183,29 @@ def test_a_streak_counts_days_in_a_row_up_to_today():
     assert streak(user, today=today + dt.timedelta(days=1))["days"] == 3
     assert streak(user, today=today + dt.timedelta(days=2))["days"] == 0
     assert logged_in(user).get("/api/me").json()["streak"]["days"] == 3
+
+
+def test_a_feature_retires_from_normal_play_after_enough_votes():
+    from game.puzzles import RETIRE_AFTER_VOTES, Player, next_feature
+
+    busy, quiet = make_feature(), make_feature()
+    make_campaign(features=[busy, quiet])
+    Feature.objects.filter(pk=busy.pk).update(vote_count=RETIRE_AFTER_VOTES)
+    Feature.objects.filter(pk=quiet.pk).update(vote_count=RETIRE_AFTER_VOTES - 1)
+    assert next_feature(Player(session_key="s1")) == quiet
+    # Retired, not gone: it comes back when nothing else is left.
+    Feature.objects.filter(pk=quiet.pk).update(vote_count=RETIRE_AFTER_VOTES + 3)
+    assert next_feature(Player(session_key="s2")) == busy
+
+
+def test_predicting_a_check_puzzle_from_its_true_explanation_measures_the_player(simulation_feature):
+    feature, explanation = simulation_feature
+    PlantedFeature.objects.create(feature=feature, key="token/banana", kind="token", true_explanation=explanation)
+    user = make_user()
+    client = logged_in(user)
+    task = client.get("/api/simulate/next").json()
+    marks = [[i for i, t in enumerate(s["tokens"]) if t == " banana"] for s in task["snippets"]]
+    post_json(client, f"/api/simulate/{task['task_id']}", {"marks": marks})
+    skill = client.get("/api/me").json()["skill"]
+    assert skill["gold_predictions"] == 1 and skill["mean_correlation"] == pytest.approx(1.0)
+    assert logged_in(make_user()).get("/api/me").json()["skill"]["mean_correlation"] is None
