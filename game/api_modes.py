@@ -99,15 +99,14 @@ def simulate_next(request: HttpRequest) -> Any:
              auth=LOGGED_IN, throttle=[RateLimit("vote")], url_name="api-simulate-answer",
              summary="Send your marks; get how well they predicted")
 def simulate_answer(request: HttpRequest, task_id: int, payload: SimulationIn) -> Any:
-    task = simulation.simulation_answer(user=request.user, task_id=task_id, marks=payload.marks)
-    records = simulation.task_records(task)
-    threshold = simulation.FIRING_SHARE * task.explanation.feature.max_activation
+    outcome = simulation.simulation_answer(user=request.user, task_id=task_id, marks=payload.marks)
+    task = outcome.task
     return {
         "task_id": task.pk,
         "token_correlation": task.token_correlation,
         "balanced_accuracy": task.balanced_accuracy,
-        "points": simulation.points_earned(task),
-        "fired": [r.max_value >= threshold for r in records],
+        "points": outcome.points,
+        "fired": outcome.fired,
         "human_score": human_score_of(task.explanation),
     }
 

@@ -1,6 +1,7 @@
 """Reads: a feature's reliability-weighted consensus over its explanations.
 
-Options are the visible, non-draft explanations; each counted vote weighs by its player's
+Options are the visible, non-draft explanations (`game.ratings.rated_options`, the ones
+this-or-that pairs are drawn from); each counted vote weighs by its player's
 accuracy on gold puzzles (`game.gold`); the prior leans on scores of the game's current
 scoring key. Planted features have no consensus: their answer is known.
 """
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from calibration.consensus import SETTLED, Ballot, Verdict, weighted_consensus
 from game.gold import reliabilities
 from game.models import Explanation, Feature, Vote
+from game.ratings import rated_options
 from game.scoring_keys import current_key
 
 
@@ -47,10 +49,7 @@ class FeatureConsensus:
 
 def feature_consensus(feature: Feature) -> FeatureConsensus:
     key = current_key(feature.source)
-    options = list(
-        Explanation.objects.filter(feature=feature, hidden=False).exclude(status=Explanation.Status.DRAFT)
-        .order_by("created", "pk")
-    )
+    options = rated_options(feature)
     if len(options) < 2:
         return FeatureConsensus(options, None, 0)
     index = {e.pk: i for i, e in enumerate(options)}

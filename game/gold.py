@@ -20,8 +20,7 @@ def player_reliability(user) -> Reliability:
     """The player's accuracy on gold puzzles, as a Beta posterior."""
     if user is None or not getattr(user, "is_authenticated", False):
         return Reliability(correct=0, answered=0)
-    row = GoldAnswer.objects.filter(user=user).aggregate(answered=Count("pk"), correct=Count("pk", filter=Q(correct=True)))
-    return Reliability(correct=row["correct"] or 0, answered=row["answered"] or 0)
+    return reliabilities([user.pk])[user.pk]
 
 
 def reliabilities(user_ids: list[int]) -> dict[int, Reliability]:

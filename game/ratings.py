@@ -7,7 +7,8 @@ from game.models import Comparison, Explanation, Feature
 
 
 def rated_options(feature: Feature) -> list[Explanation]:
-    """The explanations a pair is drawn from: visible and not drafts, oldest first."""
+    """The explanations a feature's best is chosen among (this-or-that pairs, the weighted
+    consensus): visible and not drafts, oldest first."""
     return list(
         Explanation.objects.filter(feature=feature, hidden=False).exclude(status=Explanation.Status.DRAFT)
         .order_by("created", "pk")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count
@@ -31,12 +32,16 @@ SIMULATION_MAX_POINTS = 5
 POOL = 50
 
 
+def fires(record: ActivationRecord, max_activation: float) -> bool:
+    """Whether a snippet counts as one where the feature fires."""
+    return record.max_value >= FIRING_SHARE * max_activation
+
+
 def _snippets(explanation: Explanation, rng: random.Random) -> list[ActivationRecord]:
     feature = explanation.feature
-    threshold = FIRING_SHARE * feature.max_activation
     unseen = list(ActivationRecord.objects.filter(feature=feature, unseen=True).order_by("kind", "rank"))
-    firing = [r for r in unseen if r.max_value >= threshold]
-    quiet = [r for r in unseen if r.max_value < threshold]
+    firing = [r for r in unseen if fires(r, feature.max_activation)]
+    quiet = [r for r in unseen if not fires(r, feature.max_activation)]
     if not firing or not quiet:
         return []
     chosen = rng.sample(firing, min(FIRING_SNIPPETS, len(firing))) + rng.sample(quiet, min(QUIET_SNIPPETS, len(quiet)))
@@ -94,7 +99,14 @@ def _validate(marks: Sequence[Sequence[int]], records: list[ActivationRecord]) -
     return out
 
 
-def simulation_answer(*, user, task_id: int, marks: Sequence[Sequence[int]]) -> SimulationTask:
+@dataclass(frozen=True)
+class SimulationOutcome:
+    task: SimulationTask
+    fired: list[bool]  # per snippet, whether the feature fires on it
+    points: int
+
+
+def simulation_answer(*, user, task_id: int, marks: Sequence[Sequence[int]]) -> SimulationOutcome:
     """Score the player's marks (once: answering again is refused with 409)."""
     task = SimulationTask.objects.filter(pk=task_id, user=user).select_related("explanation__feature").first()
     if task is None:
@@ -104,9 +116,9 @@ def simulation_answer(*, user, task_id: int, marks: Sequence[Sequence[int]]) -> 
     records = task_records(task)
     flags = _validate(marks, records)
     values = [r.values() for r in records]
-    threshold = FIRING_SHARE * task.explanation.feature.max_activation
+    fired = [fires(r, task.explanation.feature.max_activation) for r in records]
     corr = token_correlation(flags, values)
-    bacc = snippet_balanced_accuracy([any(f) for f in flags], [r.max_value >= threshold for r in records])
+    bacc = snippet_balanced_accuracy([any(f) for f in flags], fired)
     with transaction.atomic():
         updated = SimulationTask.objects.filter(pk=task.pk, answered__isnull=True).update(
             marks=[list(m) for m in marks], token_correlation=corr, balanced_accuracy=bacc, answered=timezone.now()
@@ -120,12 +132,4 @@ def simulation_answer(*, user, task_id: int, marks: Sequence[Sequence[int]]) -> 
                 defaults={"points": earned, "feature": task.explanation.feature},
             )
     task.refresh_from_db()
-    return task
-
-
-def points_earned(task: SimulationTask) -> int:
-    return (
-        PointsEvent.objects.filter(user_id=task.user_id, reason=PointsEvent.Reason.SIMULATION,
-                                   explanation_id=task.explanation_id)
-        .values_list("points", flat=True).first() or 0
-    )
+    return SimulationOutcome(task=task, fired=fired, points=earned)
