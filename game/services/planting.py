@@ -42,12 +42,14 @@ class PlantReport:
 
 
 def dead_slots(model: LanguageModel) -> list[Feature]:
-    """Features of the model's SAE sources with no records and no explanation, not planted yet;
-    taken in turn from each source so that no one source holds all the gold."""
+    """Features of the model's SAE sources that never fire (their records, if any, are all zero)
+    and have no explanation, not planted yet; taken in turn from each source so that no one
+    source holds all the gold."""
     by_source: list[list[Feature]] = []
     for source in Source.objects.filter(model=model, kind=Source.Kind.SAE).order_by("layer", "slug"):
         free = (
-            Feature.objects.filter(source=source, planted__isnull=True, records__isnull=True, explanations__isnull=True)
+            Feature.objects.filter(source=source, planted__isnull=True, max_activation__lte=0, explanations__isnull=True)
+            .exclude(records__max_value__gt=0)
             .select_related("source__model")
             .order_by("index")
         )
@@ -110,6 +112,8 @@ def _fill(slot: Feature, item: Planted, *, model: LanguageModel, author: str, is
     slot.frac_nonzero = float(item.frac_nonzero)
     slot.histogram = _histogram(all_values)
     slot.save(update_fields=["max_activation", "frac_nonzero", "histogram"])
+    # A dead feature's own records are all zero: the planted rule's records replace them.
+    slot.records.all().delete()
     rows = []
     for r in item.records:
         ids = np.ascontiguousarray(r.token_ids, dtype=np.int32)

@@ -26,6 +26,7 @@ from tests.factories import (
     make_campaign,
     make_explanation,
     make_feature,
+    make_record,
     make_source,
     make_user,
 )
@@ -89,6 +90,19 @@ def test_with_no_dead_slot_left_the_command_reports_it(world):
     source, *_ = world
     report = planted_place([_planted("a"), _planted("b"), _planted("c")], model=source.model, score=False)
     assert report.placed == ["a", "b"] and report.no_slot == ["c"]
+
+
+def test_a_dead_feature_imported_with_all_zero_records_is_a_slot_and_loses_them(world):
+    # A pack's dead latents come with random records that are all zero (they never fire).
+    source, real, dead, _ = world
+    zero = Feature.objects.create(source=source, index=12)
+    old = make_record(feature=zero, token_ids=[1, 2, 3], values=[0.0, 0.0, 0.0], kind="random")
+    assert zero.pk in [f.pk for f in dead_slots(source.model)]
+    assert real.pk not in [f.pk for f in dead_slots(source.model)]
+    planted_place([_planted("a"), _planted("b"), _planted("c")], model=source.model, score=False)
+    planted = PlantedFeature.objects.get(feature=zero)
+    assert not ActivationRecord.objects.filter(pk=old.pk).exists()
+    assert planted.feature.records.filter(kind="top", max_value__gt=0).exists()
 
 
 def test_gold_is_served_at_the_players_gold_rate(world, settings):
