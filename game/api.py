@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import Path, Query, Router
 from ninja.responses import Status
 
@@ -20,7 +20,7 @@ from game import selectors
 from game.api_support import RateLimit
 from game.gold import skill_payload
 from game.models import Explanation, Source
-from game.puzzles import Player, puzzle_payload
+from game.puzzles import Player, puzzle_json
 from game.schemas import (
     ExplanationCreated,
     ExplanationDeleted,
@@ -93,14 +93,20 @@ def puzzle_next(request: HttpRequest, query: PuzzleQuery = Query(...)) -> Any:
     view = puzzles.puzzle_serve(player=player_for(request, writing=True))
     if view is None:
         raise ApiError("There are no puzzles to play yet.", status=404)
-    return puzzle_payload(view, user=request.user, hide_explicit=wants_explicit_hidden(request, query))
+    return _puzzle_response(view, request, query)
+
+
+def _puzzle_response(view, request: HttpRequest, query: PuzzleQuery) -> HttpResponse:
+    # Sent as encoded (its clues are prepared JSON); `PuzzleOut` documents the same shape.
+    body = puzzle_json(view, user=request.user, hide_explicit=wants_explicit_hidden(request, query))
+    return HttpResponse(body, content_type="application/json")
 
 
 @router.get("/puzzle/{int:puzzle_id}", response={200: PuzzleOut, **errors(400, 401, 404)}, auth=ANYONE,
             url_name="api-puzzle", summary="A puzzle already served to this player")
 def puzzle_detail(request: HttpRequest, puzzle_id: int, query: PuzzleQuery = Query(...)) -> Any:
     view = puzzles.puzzle_get(player=player_for(request), puzzle_id=puzzle_id)
-    return puzzle_payload(view, user=request.user, hide_explicit=wants_explicit_hidden(request, query))
+    return _puzzle_response(view, request, query)
 
 
 @router.post("/puzzle/{int:puzzle_id}/skip", response={200: PuzzleActionOut, **errors(400, 401, 403, 404)},

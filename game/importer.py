@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from django.db import transaction
 
+from game.clues import clues_forget
 from game.models import (
     ActivationRecord,
     Campaign,
@@ -229,6 +230,7 @@ def _replace_records(source: Source, a: dict, corpus: np.ndarray, feature_ids: d
     ActivationRecord.objects.filter(feature__source=source).exclude(feature_id__in=keep)._raw_delete(
         ActivationRecord.objects.db
     )
+    clues_forget(Feature.objects.filter(source=source).exclude(pk__in=keep))
     n = len(a["rec_feature"])
     ptr, nz_pos, nz_val = a["rec_nz_ptr"], a["nz_pos"].astype(np.uint16), a["nz_val"].astype(np.float32)
     kinds = {0: ActivationRecord.Kind.TOP, 1: ActivationRecord.Kind.QUANTILE, 2: ActivationRecord.Kind.RANDOM}

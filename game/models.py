@@ -111,8 +111,17 @@ class FeatureQuerySet(models.QuerySet):
         return self.filter(planted__active=True)
 
 
+# A feature leaves normal play once settled or after this many votes (past that, more votes
+# mostly say the options are close); retired features come back only when nothing else is left.
+RETIRE_AFTER_VOTES = 15
+
+
 class Feature(models.Model):
     objects = FeatureQuerySet.as_manager()
+
+    # JSON columns only the feature page's dashboards read; decoding them was a tenth of the
+    # time to serve a puzzle, which never shows them (defer them there).
+    DASHBOARD_FIELDS = ("histogram", "logits_promoted", "logits_suppressed", "neighbours")
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="features")
     index = models.PositiveIntegerField()
@@ -130,9 +139,18 @@ class Feature(models.Model):
         "Explanation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     settled_reason = models.CharField(max_length=500, blank=True, help_text="Which rule settled it, in words")
+    # Kept by the database from the two columns it reads, so no write path can forget it; with
+    # the index below, choosing a puzzle walks features in play order and stops at the first
+    # few the player has not seen, instead of sorting every candidate on every request.
+    retired = models.GeneratedField(
+        expression=Q(settled_explanation__isnull=False) | Q(vote_count__gte=RETIRE_AFTER_VOTES),
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["source", "index"], name="feature_unique_index_per_source")]
+        indexes = [models.Index(fields=["retired", "vote_count", "id"], name="feature_play_order")]
         ordering = ["source", "index"]
 
     def __str__(self) -> str:
@@ -213,6 +231,19 @@ class ActivationRecord(models.Model):
         values = np.asarray(values, dtype=np.float32)
         pos = np.flatnonzero(values).astype(np.uint16)
         return pos.tobytes(), values[pos].astype(np.float32).tobytes()
+
+
+class PreparedClues(models.Model):
+    """A feature's clues encoded once as the JSON the puzzle API sends (`game.clues`), so serving
+    a puzzle neither decodes records nor re-encodes them. `version` says what it was built from
+    (the display format and the source's pack version): a row of another version is rebuilt on
+    its next read; writers that change records without a new pack version delete the row."""
+
+    feature = models.OneToOneField(Feature, primary_key=True, on_delete=models.CASCADE, related_name="prepared_clues")
+    version = models.CharField(max_length=100)
+    shown = models.TextField(help_text='JSON members "clues" and "quantiles", every record shown')
+    # Empty when no clue is explicit: `shown` serves both kinds of player then.
+    hidden_explicit = models.TextField(blank=True, help_text="The same with explicit clues as placeholders")
 
 
 # Stands as the author of a deleted player's explanations: the check constraint requires an

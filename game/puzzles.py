@@ -12,14 +12,14 @@ ago comes back.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
-    BooleanField,
     Exists,
-    ExpressionWrapper,
     F,
     OuterRef,
     Q,
@@ -28,25 +28,25 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from game.clues import clue_members
 from game.gold import gold_feature
 from game.models import (
+    RETIRE_AFTER_VOTES,  # noqa: F401 (part of this module's story; tests read it here)
     ActivationRecord,
     Campaign,
     Explanation,
     Feature,
     LanguageModel,
+    PlantedFeature,
     PuzzleView,
     Source,
     Vote,
 )
-from game.selectors import clue_records, explanation_payload, record_payload
+from game.selectors import explanation_payload
 from game.services.rescoring import standing_notice
 
 SKIP_COOLDOWN = dt.timedelta(days=7)
 POOL_SIZE = 20
-# A feature retires from normal play once settled or after this many votes (past that, more
-# votes mostly say the options are close); retired features come back only when nothing else is left.
-RETIRE_AFTER_VOTES = 15
 
 
 @dataclass(frozen=True)
@@ -73,12 +73,20 @@ class Player:
         return PuzzleView.objects.filter(user__isnull=True, session_key=self.session_key)
 
 
-def candidate_features(*, planted: bool | None = False) -> QuerySet[Feature]:
+def _active_campaign_id() -> int | None:
+    return Campaign.objects.filter(active=True).values_list("pk", flat=True).first()
+
+
+def candidate_features(*, planted: bool | None = False, campaign_id: int | None | bool = False) -> QuerySet[Feature]:
     """Features to play; planted ones (gold) only when asked for (True: only them, None: both):
-    they are served at each player's gold rate, never in the ordinary rotation."""
-    campaign = Campaign.objects.filter(active=True).first()
-    if campaign is not None:
-        qs = campaign.features.all()
+    they are served at each player's gold rate, never in the ordinary rotation. `campaign_id`
+    spares the lookup of the active campaign when the caller has it (None: there is none)."""
+    if campaign_id is False:
+        campaign_id = _active_campaign_id()
+    if campaign_id is not None:
+        # Membership as EXISTS, not a join: the play-order index can then drive the scan.
+        member = Campaign.features.through.objects.filter(campaign_id=campaign_id, feature_id=OuterRef("pk"))
+        qs = Feature.objects.filter(Exists(member))
     else:
         model = LanguageModel.objects.order_by("pk").first()
         if model is None:
@@ -93,37 +101,86 @@ def candidate_features(*, planted: bool | None = False) -> QuerySet[Feature]:
 
 def next_feature(player: Player, *, rng: random.Random | None = None) -> Feature | None:
     rng = rng or random.Random()
+    campaign_id = _active_campaign_id()
     if player.is_user:
-        gold = gold_feature(player.user, candidate_features(planted=True), rng=rng)
+        gold = gold_feature(player.user, lambda: candidate_features(planted=True, campaign_id=campaign_id), rng=rng)
         if gold is not None:
             return gold
-    candidates = candidate_features()
-    recent = timezone.now() - SKIP_COOLDOWN
-    # Seen or flagged at any time, or skipped lately: not offered while fresher ones remain.
+    if campaign_id is not None:
+        pool = _fresh_pool(player, campaign_id=campaign_id)
+    else:
+        pool = _fresh_pool_orm(player, candidate_features(campaign_id=None))
+    if pool:
+        # Open features first, then the fewest votes; a random one of the equally good, so
+        # that parallel players spread over features.
+        best = pool[0][1:]
+        chosen = rng.choice([pk for pk, *key in pool if tuple(key) == best])
+        return Feature.objects.select_related("source__model", "prepared_clues").defer(
+            *Feature.DASHBOARD_FIELDS).get(pk=chosen)
+    last_seen = player.views().filter(feature=OuterRef("pk")).order_by("-created").values("created")[:1]
+    return (
+        candidate_features(campaign_id=campaign_id).annotate(last_seen=Subquery(last_seen))
+        .order_by(F("last_seen").asc(nulls_first=True), "vote_count", "pk")
+        .first()
+    )
+
+
+def _blocked_since() -> dt.datetime:
+    """Seen or flagged at any time, or skipped since this: not offered while fresher ones remain."""
+    return timezone.now() - SKIP_COOLDOWN
+
+
+def _fresh_pool_orm(player: Player, candidates: QuerySet[Feature]) -> list[tuple[int, bool, int]]:
+    """What `_fresh_pool` reads, through the ORM (for play without a campaign)."""
     blocking = player.views().filter(feature=OuterRef("pk")).filter(
-        ~Q(action=PuzzleView.Action.SKIP) | Q(created__gte=recent)
+        ~Q(action=PuzzleView.Action.SKIP) | Q(created__gte=_blocked_since())
     )
     fresh = candidates.exclude(Exists(blocking))
     if player.is_user:
         fresh = fresh.exclude(Exists(Explanation.objects.filter(feature=OuterRef("pk"), author=player.user)))
         fresh = fresh.exclude(Exists(Vote.objects.filter(explanation__feature=OuterRef("pk"), user=player.user)))
-    open_ = Q(settled_explanation__isnull=True) & Q(vote_count__lt=RETIRE_AFTER_VOTES)
-    pool = list(
-        fresh.annotate(unsettled=ExpressionWrapper(open_, output_field=BooleanField()))
-        .order_by("-unsettled", "vote_count", "pk")[:POOL_SIZE]
-    )
-    if pool:
-        def key(f: Feature) -> tuple[bool, int]:
-            return (f.settled_explanation_id is not None or f.vote_count >= RETIRE_AFTER_VOTES, f.vote_count)
+    return [
+        (f.pk, f.retired, f.vote_count)
+        for f in fresh.select_related(None).only("pk", "vote_count", "retired")
+        .order_by("retired", "vote_count", "pk")[:POOL_SIZE]
+    ]
 
-        best = key(pool[0])
-        return rng.choice([f for f in pool if key(f) == best])
-    last_seen = player.views().filter(feature=OuterRef("pk")).order_by("-created").values("created")[:1]
-    return (
-        candidates.annotate(last_seen=Subquery(last_seen))
-        .order_by(F("last_seen").asc(nulls_first=True), "vote_count", "pk")
-        .first()
-    )
+
+def _fresh_pool(player: Player, *, campaign_id: int) -> list[tuple[int, bool, int]]:
+    """(id, retired, votes) of the first `POOL_SIZE` campaign features with clues, not planted,
+    that the player has not seen (nor written or voted on), in play order.
+
+    The same query as `_fresh_pool_orm`, written out: it runs on every puzzle, and building
+    it through the ORM cost several times what the database takes to answer it. The
+    `feature_play_order` index drives the scan, so it stops after the first fresh features."""
+    t = {m: m._meta.db_table for m in (Feature, Campaign.features.through, ActivationRecord, PlantedFeature,
+                                       PuzzleView, Explanation, Vote)}
+    members = Campaign.features.through
+    if player.is_user:
+        viewer, viewer_params = "v.user_id = %s", [player.user.pk]
+    else:
+        viewer, viewer_params = "v.user_id IS NULL AND v.session_key = %s", [player.session_key]
+    since = connection.ops.adapt_datetimefield_value(_blocked_since())
+    sql = f"""
+        SELECT f.id, f.retired, f.vote_count FROM {t[Feature]} f
+        WHERE EXISTS (SELECT 1 FROM {t[members]} m WHERE m.campaign_id = %s AND m.feature_id = f.id)
+          AND EXISTS (SELECT 1 FROM {t[ActivationRecord]} r
+                      WHERE r.feature_id = f.id AND NOT r.held_out AND NOT r.unseen)
+          AND NOT EXISTS (SELECT 1 FROM {t[PlantedFeature]} p WHERE p.feature_id = f.id)
+          AND NOT EXISTS (SELECT 1 FROM {t[PuzzleView]} v WHERE {viewer} AND v.feature_id = f.id
+                          AND (v.action <> %s OR v.created >= %s))"""
+    params: list[Any] = [campaign_id, *viewer_params, PuzzleView.Action.SKIP.value, since]
+    if player.is_user:
+        sql += f"""
+          AND NOT EXISTS (SELECT 1 FROM {t[Explanation]} e WHERE e.author_id = %s AND e.feature_id = f.id)
+          AND NOT EXISTS (SELECT 1 FROM {t[Vote]} o JOIN {t[Explanation]} oe ON oe.id = o.explanation_id
+                          WHERE o.user_id = %s AND oe.feature_id = f.id)"""
+        params += [player.user.pk, player.user.pk]
+    sql += " ORDER BY f.retired, f.vote_count, f.id LIMIT %s"
+    params.append(POOL_SIZE)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(pk, bool(retired), votes) for pk, retired, votes in cursor.fetchall()]
 
 
 def puzzle_explanations(feature: Feature) -> QuerySet[Explanation]:
@@ -135,46 +192,28 @@ def puzzle_explanations(feature: Feature) -> QuerySet[Explanation]:
     )
 
 
-def clue_payload(record: ActivationRecord, model: LanguageModel, *, hide_explicit: bool) -> dict[str, Any]:
-    # `explicit` was decided when the record was imported: nothing scans the text here.
-    if hide_explicit and record.explicit:
-        # The placeholder carries no tokens or values: nothing of the text leaks.
-        return {
-            "hidden_explicit": True,
-            "kind": record.kind,
-            "quantile_bin": record.quantile_bin,
-            "max_value": round(record.max_value, 4),
-        }
-    return {**record_payload(record, model), "hidden_explicit": False}
-
-
-def puzzle_payload(view: PuzzleView, *, user=None, hide_explicit: bool = False) -> dict[str, Any]:
+def puzzle_json(view: PuzzleView, *, user=None, hide_explicit: bool = False) -> bytes:
+    """The puzzle as the API sends it (`PuzzleOut`), with the feature's prepared clues spliced
+    in as they are stored; only the explanations and this player's votes are read afresh."""
     feature = view.feature
-    model = feature.source.model
-    records = list(clue_records(feature))
-    clues = [clue_payload(r, model, hide_explicit=hide_explicit) for r in records if r.kind == ActivationRecord.Kind.TOP]
-    quantiles = [
-        clue_payload(r, model, hide_explicit=hide_explicit) for r in records if r.kind == ActivationRecord.Kind.QUANTILE
-    ]
-    explanations = list(puzzle_explanations(feature))
-    voted: set[int] = set()
-    if user is not None and user.is_authenticated:
-        voted = set(
-            Vote.objects.filter(user=user, explanation__in=explanations).values_list("explanation_id", flat=True)
-        )
+    is_user = user is not None and user.is_authenticated
+    explanations = puzzle_explanations(feature)
+    if is_user:
+        explanations = explanations.annotate(voted=Exists(Vote.objects.filter(user=user, explanation=OuterRef("pk"))))
     items = []
     for e in explanations:
         item = explanation_payload(e)
-        item["voted"] = e.pk in voted
-        item["own"] = bool(user is not None and user.is_authenticated and e.author_id == user.pk)
+        item["voted"] = bool(getattr(e, "voted", False))
+        item["own"] = bool(is_user and e.author_id == user.pk)
         item["settled"] = e.pk == feature.settled_explanation_id
         items.append(item)
-    return {
+    head = {
         "puzzle_id": view.pk,
         "feature": feature.ref.as_dict(),
         "max_activation": round(feature.max_activation, 4),
-        "clues": clues,
-        "quantiles": quantiles,
         "explanations": items,
         "scoring_notice": standing_notice(),
     }
+    encoded = json.dumps(head, ensure_ascii=False, separators=(",", ":"))
+    return f"{encoded[:-1]},{clue_members(feature, hide_explicit=hide_explicit)}}}".encode()
+

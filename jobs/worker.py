@@ -11,13 +11,18 @@ import time
 import traceback
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
 
 from jobs import queue
 from jobs.models import Job
 from jobs.registry import Defer, RetryLater, get_handler, run_start_hooks
 
 log = logging.getLogger(__name__)
+
+# Losing the database is no fault of the job: nothing can be recorded until it is back.
+DATABASE_GONE = (OperationalError, InterfaceError)
+# Waits between tries while the database is unreachable (seconds), doubling to the last.
+DATABASE_RETRY_S = (0.5, 1.0, 2.0, 5.0)
 
 
 # Finished jobs are pruned at most this often per process (the check itself is a clock read).
@@ -96,6 +101,8 @@ def run_one(job: Job, worker_id: str) -> str:
         reason = f"Gave up after {job.attempts} attempts: {exc}"
         _give_up(job, worker_id, registered, reason)
         return "failed"
+    except DATABASE_GONE:
+        raise  # the worker loop waits for the database and hands the job back
     except Exception as exc:  # noqa: BLE001 - any other error is permanent for this job
         log.exception("Job %s failed", job)
         _give_up(job, worker_id, registered, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}")
@@ -142,16 +149,35 @@ def work(
     if not burst:
         run_start_hooks()
     ran = 0
+    interrupted: Job | None = None  # claimed, but the database went away before its outcome was saved
+    failures = 0
     while not stopping.is_set() and (max_jobs is None or ran < max_jobs):
-        _refresh_connections()
-        maybe_prune()
-        job = queue.claim(worker_id, names=names)
-        if job is None:
-            if burst:
-                break
-            stopping.wait(poll_s)
+        job = None
+        try:
+            _refresh_connections()
+            if interrupted is not None:
+                # Back in the queue at once rather than when its lease runs out; the try does not count.
+                queue.mark_retry(interrupted, worker_id, "the database was unreachable while it ran", 0,
+                                 count_attempt=False)
+                interrupted = None
+            maybe_prune()
+            job = queue.claim(worker_id, names=names)
+            failures = 0
+            if job is None:
+                if burst:
+                    break
+                stopping.wait(poll_s)
+                continue
+            outcome = run_one(job, worker_id)
+        except DATABASE_GONE as exc:
+            interrupted = job or interrupted
+            wait = DATABASE_RETRY_S[min(failures, len(DATABASE_RETRY_S) - 1)]
+            failures += 1
+            log.warning("database unreachable (%s); trying again in %.1fs", str(exc).strip()[:200], wait)
+            if not connection.in_atomic_block:
+                connection.close()
+            stopping.wait(wait)
             continue
-        outcome = run_one(job, worker_id)
         log.info("job %s #%s: %s", job.name, job.pk, outcome)
         ran += 1
     return ran

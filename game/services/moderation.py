@@ -15,6 +15,7 @@ from functools import lru_cache
 from django.db import transaction
 
 from accounts import profanity
+from game.clues import clues_forget
 from game.models import ActivationRecord, Source
 
 RECHECK_BATCH = 1000
@@ -71,7 +72,7 @@ def records_recheck_explicit(
         sources = Source.objects.select_related("model").order_by("pk")
     for source in sources:
         model = source.model
-        records = ActivationRecord.objects.filter(feature__source=source).only("pk", "token_ids", "explicit")
+        records = ActivationRecord.objects.filter(feature__source=source).only("pk", "feature_id", "token_ids", "explicit")
         last_pk = 0
         while batch := list(records.filter(pk__gt=last_pk).order_by("pk")[:batch_size]):
             last_pk = batch[-1].pk
@@ -83,6 +84,9 @@ def records_recheck_explicit(
                     ActivationRecord.objects.filter(pk__in=flip_on).update(explicit=True)
                 if flip_off:
                     ActivationRecord.objects.filter(pk__in=flip_off).update(explicit=False)
+                if flip_on or flip_off:
+                    # Their features' prepared clues hid (or showed) the old set.
+                    clues_forget({r.feature_id for r in batch if r.pk in set(flip_on) | set(flip_off)})
             result.checked += len(batch)
             result.explicit += sum(now.values())
             result.changed += len(flip_on) + len(flip_off)

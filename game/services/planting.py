@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.db import transaction
 
+from game.clues import clues_forget
 from game.models import (
     ActivationRecord,
     Campaign,
@@ -114,6 +115,7 @@ def _fill(slot: Feature, item: Planted, *, model: LanguageModel, author: str, is
     slot.save(update_fields=["max_activation", "frac_nonzero", "histogram"])
     # A dead feature's own records are all zero: the planted rule's records replace them.
     slot.records.all().delete()
+    clues_forget([slot.pk])
     rows = []
     for r in item.records:
         ids = np.ascontiguousarray(r.token_ids, dtype=np.int32)

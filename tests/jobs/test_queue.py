@@ -118,3 +118,29 @@ def test_a_moderator_can_requeue_a_failed_job() -> None:
     assert queue.requeue(job.pk) is True
     job.refresh_from_db()
     assert job.status == Job.Status.READY and job.attempts == 0
+
+
+DB_GONE: list[int] = []
+
+
+@job_handler("test-db-gone-once")
+def _db_gone_once(payload: dict) -> None:
+    from django.db import OperationalError
+
+    if not DB_GONE:
+        DB_GONE.append(1)
+        raise OperationalError("server closed the connection unexpectedly")
+    CALLS.append(payload)
+
+
+def test_losing_the_database_mid_job_neither_fails_the_job_nor_stops_the_worker(monkeypatch) -> None:
+    import jobs.worker
+
+    DB_GONE.clear()
+    monkeypatch.setattr(jobs.worker, "DATABASE_RETRY_S", (0.0,))
+    job = queue.enqueue("test-db-gone-once", {"n": 7})
+    # The first run loses the database; the worker waits, hands the job back, and the next run completes it.
+    assert work(burst=True, worker_id="w1") == 1
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE and job.attempts == 1 and job.last_error
+    assert CALLS == [{"n": 7}] and not GAVE_UP
