@@ -10,8 +10,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from game.models import ActivationRecord, Feature, LanguageModel, PreparedClues
-from game.selectors import clue_records, record_payload
+from game.models import ActivationRecord, Feature, LanguageModel, PreparedClues, Source
+from game.selectors import clue_records, clue_records_of, record_payload
 
 # Raise when what a clue shows changes (fields, rounding): every prepared row is rebuilt on read.
 CLUE_FORMAT = "1"
@@ -41,21 +41,52 @@ def _members(records: list[ActivationRecord], model: LanguageModel, *, hide_expl
 
 
 def clue_version(feature: Feature) -> str:
-    return f"{CLUE_FORMAT}:{feature.source.pack_version}"
+    return clue_version_of(feature.source)
+
+
+def clue_version_of(source: Source) -> str:
+    return f"{CLUE_FORMAT}:{source.pack_version}"
+
+
+def _row(feature: Feature, records: list[ActivationRecord]) -> PreparedClues:
+    model = feature.source.model
+    shown = _members(records, model, hide_explicit=False)
+    hidden = _members(records, model, hide_explicit=True) if any(r.explicit for r in records) else ""
+    return PreparedClues(feature=feature, version=clue_version(feature), shown=shown, hidden_explicit=hidden)
+
+
+def _store(rows: list[PreparedClues]) -> None:
+    # Two first readers may build the same row at once: the second write wins, with the same content.
+    PreparedClues.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["feature"], update_fields=["version", "shown", "hidden_explicit"]
+    )
 
 
 def prepare(feature: Feature) -> PreparedClues:
     """Build (or rebuild) the feature's prepared clues and store them."""
-    model = feature.source.model
-    records = list(clue_records(feature))
-    shown = _members(records, model, hide_explicit=False)
-    hidden = _members(records, model, hide_explicit=True) if any(r.explicit for r in records) else ""
-    row = PreparedClues(feature=feature, version=clue_version(feature), shown=shown, hidden_explicit=hidden)
-    # Two first readers may build at once: the second write wins with the same content.
-    PreparedClues.objects.bulk_create(
-        [row], update_conflicts=True, unique_fields=["feature"], update_fields=["version", "shown", "hidden_explicit"]
-    )
+    row = _row(feature, list(clue_records(feature)))
+    _store([row])
     return row
+
+
+def prepare_source(source: Source, *, batch: int = 200) -> int:
+    """Prepare every feature of `source` whose clues are missing or stale, a batch of features
+    (and one records query) at a time; returns how many were built."""
+    features = Feature.objects.filter(source=source).select_related("source__model").defer(*Feature.DASHBOARD_FIELDS)
+    current = set(
+        PreparedClues.objects.filter(feature__source=source, version=clue_version_of(source))
+        .values_list("feature_id", flat=True)
+    )
+    todo = [f for f in features.order_by("pk") if f.pk not in current]
+    built = 0
+    for i in range(0, len(todo), batch):
+        chunk = todo[i:i + batch]
+        by_feature: dict[int, list[ActivationRecord]] = {f.pk: [] for f in chunk}
+        for r in clue_records_of(by_feature):
+            by_feature[r.feature_id].append(r)
+        _store([_row(f, by_feature[f.pk]) for f in chunk])
+        built += len(chunk)
+    return built
 
 
 def clue_members(feature: Feature, *, hide_explicit: bool) -> str:

@@ -164,6 +164,9 @@ def _import_source(meta: PackMeta, model: LanguageModel, spec: SourceMeta, corpu
         # New records mean scores are redone: the pack version is part of every score's key.
         source.pack_version = digest
         source.save(update_fields=["metrics", "pack_version"])
+        from game.jobs import enqueue_clue_preparation
+
+        enqueue_clue_preparation(source)
 
 
 def _token_list(ids_row, vals_row, vocab) -> list[list]:

@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 
 SCORE_JOB = "score_explanation"
 RECHECK_EXPLICIT_JOB = "recheck_explicit"
+PREPARE_CLUES_JOB = "prepare_clues"
+# Ahead of the pack's baseline scores (10), behind players' own explanations (0): until it has
+# run, each feature's first puzzle builds its clues itself.
+PREPARE_CLUES_PRIORITY = 5
 
 
 def enqueue_scoring(explanation: Explanation, *, method: str | None = None) -> Score:
@@ -176,3 +180,20 @@ def recheck_explicit(payload: dict) -> None:
 
     result = records_recheck_explicit()
     log.info("explicit recheck: %s records, %s explicit, %s changed", result.checked, result.explicit, result.changed)
+
+
+def enqueue_clue_preparation(source) -> None:
+    """Prepare a source's clues in the background (after an import replaced its records)."""
+    queue.enqueue(PREPARE_CLUES_JOB, {"source_id": source.pk}, dedupe_key=f"{PREPARE_CLUES_JOB}:{source.pk}",
+                  priority=PREPARE_CLUES_PRIORITY)
+
+
+@job_handler(PREPARE_CLUES_JOB)
+def prepare_clues(payload: dict) -> None:
+    from game.clues import prepare_source
+    from game.models import Source
+
+    source = Source.objects.select_related("model").filter(pk=payload["source_id"]).first()
+    if source is None:  # deleted since: nothing to prepare
+        return
+    log.info("prepared clues of %d features of %s", prepare_source(source), source)

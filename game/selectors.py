@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Case, F, Prefetch, QuerySet, Value, When
@@ -45,6 +46,14 @@ def clue_records(feature: Feature) -> QuerySet[ActivationRecord]:
     return _ordered(
         feature.records.filter(held_out=False, unseen=False,
                                kind__in=[ActivationRecord.Kind.TOP, ActivationRecord.Kind.QUANTILE])
+    )
+
+
+def clue_records_of(feature_ids: Iterable[int]) -> QuerySet[ActivationRecord]:
+    """`clue_records` of many features in one query (in each feature's order)."""
+    return _ordered(
+        ActivationRecord.objects.filter(feature_id__in=list(feature_ids), held_out=False, unseen=False,
+                                        kind__in=[ActivationRecord.Kind.TOP, ActivationRecord.Kind.QUANTILE])
     )
 
 

@@ -78,7 +78,7 @@ def test_reimporting_a_rebuilt_pack_keeps_players_rows(tmp_path) -> None:
 def test_baseline_explanations_are_queued_for_scoring_behind_players(tmp_path) -> None:
     report = import_pack(write_tiny_pack(tmp_path / "p"))
     assert report.scores_queued == 6
-    assert set(Job.objects.values_list("priority", flat=True)) == {10}
+    assert set(Job.objects.filter(name="score_explanation").values_list("priority", flat=True)) == {10}
     assert Score.objects.filter(status="pending").count() == 6
 
 
