@@ -15,6 +15,7 @@ import json
 import logging
 from typing import Any
 
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.urls import URLPattern
 from django.views.decorators.csrf import csrf_exempt
@@ -30,6 +31,7 @@ from game.api_modes import router as modes_router
 from game.api_player import router as player_router
 from game.services.errors import ServiceError
 from inference_client.errors import InferenceError
+from latentpedia.middleware import database_unavailable
 from moderation.api import router as moderation_router
 from research.api import router as research_router
 
@@ -148,6 +150,13 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _json(404, str(exc) or "Not found.")
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def _database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # An outage, not a bug: 503 with Retry-After (latentpedia/middleware.py).
+    return database_unavailable(request, exc)
 
 
 @api.exception_handler(Exception)

@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.template import loader
 from django.views import defaults
 from django.views.csrf import csrf_failure as django_csrf_failure
+
+from latentpedia.middleware import database_unavailable, is_database_unavailable
 
 
 def _is_api(request: HttpRequest) -> bool:
@@ -34,6 +37,11 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # An unreachable database raised outside a view (a middleware's own query) is still an
+    # outage to come back from, not a bug.
+    failure = sys.exception()
+    if is_database_unavailable(failure):
+        return database_unavailable(request, failure)
     if _is_api(request):
         return JsonResponse({"error": "Something went wrong on our side; nothing was lost. Please try again."}, status=500)
     # Rendered without the request's context processors (the session or the database may be

@@ -144,9 +144,11 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # allauth's 429s (login, signup...) say when to come back, as the API's do.
     "accounts.middleware.RetryAfterMiddleware",
+    # Last, so the first to see a view's error: an unreachable database is a 503, not a 500.
+    "latentpedia.middleware.DatabaseUnavailableMiddleware",
 ]
 
-ROOT_URLCONF = "latentpedia.urls"
+ROOT_URLCONF = env_str("LATENTPEDIA_URLCONF", "latentpedia.urls")
 CSRF_FAILURE_VIEW = "latentpedia.errors.csrf_failure"
 
 TEMPLATES = [
@@ -179,7 +181,10 @@ SQLITE_OPTIONS = {
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
 }
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    # Persistent connections are checked before reuse: one that a database restart broke is
+    # replaced at the next request instead of failing it.
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+                                                  conn_health_checks=True)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 else:
