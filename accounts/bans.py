@@ -5,6 +5,9 @@ sessions and tokens are ended now rather than left to expire. What a ban does to
 
 from __future__ import annotations
 
+from importlib import import_module
+
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
@@ -17,7 +20,8 @@ def _sessions_end(user) -> int:
     ended = 0
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
         if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
-            session.delete()
+            # Through the session engine, so a cached copy (cached_db) goes too.
+            import_module(settings.SESSION_ENGINE).SessionStore(session_key=session.session_key).delete()
             ended += 1
     return ended
 

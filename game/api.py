@@ -17,7 +17,7 @@ from accounts.api_auth import ANYONE, LOGGED_IN
 from accounts.api_base import ApiError, errors
 from accounts.profiles import hides_explicit, profile_for
 from game import selectors
-from game.api_support import RateLimit
+from game.api_support import RateLimit, sent_as_is
 from game.gold import skill_payload
 from game.models import Explanation, Source
 from game.puzzles import Player, puzzle_json
@@ -62,7 +62,7 @@ def feature_detail(request: HttpRequest, model: str = Path(..., pattern=SLUG), s
     feature = selectors.feature_get(model=model, source=source, index=index)
     if feature is None:
         raise ApiError(f"No feature {index} in {model}/{source}.", status=404)
-    return selectors.feature_payload(feature)
+    return sent_as_is(selectors.feature_payload(feature))
 
 
 # --- Puzzles ------------------------------------------------------------------------------------
@@ -97,9 +97,8 @@ def puzzle_next(request: HttpRequest, query: PuzzleQuery = Query(...)) -> Any:
 
 
 def _puzzle_response(view, request: HttpRequest, query: PuzzleQuery) -> HttpResponse:
-    # Sent as encoded (its clues are prepared JSON); `PuzzleOut` documents the same shape.
-    body = puzzle_json(view, user=request.user, hide_explicit=wants_explicit_hidden(request, query))
-    return HttpResponse(body, content_type="application/json")
+    # Its clues are prepared JSON, spliced in as stored.
+    return sent_as_is(puzzle_json(view, user=request.user, hide_explicit=wants_explicit_hidden(request, query)))
 
 
 @router.get("/puzzle/{int:puzzle_id}", response={200: PuzzleOut, **errors(400, 401, 404)}, auth=ANYONE,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import threading
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
 from ninja.throttling import BaseThrottle
 
 from game.services.ratelimit import rate_limit_hit
@@ -52,3 +54,13 @@ class RateLimit(BaseThrottle):
 
     def wait(self) -> float | None:
         return getattr(self._wait, "seconds", None)
+
+
+def sent_as_is(body: bytes | str | dict) -> HttpResponse:
+    """A hot route's answer, built in the documented shape (its `response` schema, which the
+    OpenAPI document shows) and sent without ninja validating it again: on the routes every
+    player and script hits, that validation cost as much as the work itself. Tests compare
+    these routes' bodies with their schemas."""
+    if isinstance(body, dict):
+        body = json.dumps(body, cls=DjangoJSONEncoder)
+    return HttpResponse(body, content_type="application/json")

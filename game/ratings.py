@@ -27,7 +27,10 @@ def fit_options(feature: Feature, options: list[Explanation]) -> BTFit:
 
 
 def feature_ratings(feature: Feature) -> list[dict]:
-    """Each option's rating (log-strength, 0 = average) with its standard error and comparisons."""
+    """Each option's rating (log-strength, 0 = average) with its standard error and comparisons;
+    none before the first comparison (every rating would be the prior's)."""
+    if not Comparison.objects.filter(feature=feature, winner__isnull=False).exists():
+        return []
     options = rated_options(feature)
     if not options:
         return []

@@ -149,6 +149,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = env_str("LATENTPEDIA_URLCONF", "latentpedia.urls")
+# Sessions read from the cache (Redis at scale), written through to the database: a logged-in
+# request then costs no session query.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 CSRF_FAILURE_VIEW = "latentpedia.errors.csrf_failure"
 
 TEMPLATES = [

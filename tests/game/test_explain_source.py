@@ -33,7 +33,7 @@ def test_it_explains_every_feature_queues_scoring_and_records_the_cost(server) -
     call_command("explain_source", "tiny-model", "0-res-sae")
     assert llm_explanations().count() == 3  # the fourth feature never fires
     assert Score.objects.filter(explanation__in=llm_explanations(), status="pending").count() == 3
-    assert Job.objects.filter(status="ready").count() == 3
+    assert Job.objects.filter(status="ready", name="score_explanation").count() == 3
     ledger = LlmUsage.objects.filter(purpose="explain")
     assert ledger.count() == 3 and sum(u.tokens_in for u in ledger) == 600 and all(u.cost_usd > 0 for u in ledger)
 

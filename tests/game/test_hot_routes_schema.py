@@ -1,0 +1,36 @@
+"""The puzzle and feature routes send bodies they build themselves (without ninja validating
+them again): each body must be exactly what its documented schema describes."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from game.schemas import FeatureOut, PuzzleOut
+from tests.factories import make_campaign, make_explanation, make_feature, make_user
+from tests.game.api_helpers import logged_in
+
+pytestmark = pytest.mark.django_db
+
+
+def _as_documented(schema, body: dict) -> dict:
+    return schema.model_validate(body).model_dump(mode="json")
+
+
+def test_the_puzzle_body_is_its_schema_exactly() -> None:
+    feature = make_feature(records=3)
+    make_explanation(feature=feature, text="the word banana")
+    make_campaign(features=[feature])
+    for client in (Client(), logged_in(make_user())):
+        body = client.get("/api/puzzle/next").json()
+        assert body["explanations"] and body["clues"]
+        assert body == _as_documented(PuzzleOut, body)
+
+
+def test_the_feature_body_is_its_schema_exactly() -> None:
+    feature = make_feature(records=3)
+    make_explanation(feature=feature, text="the word banana")
+    ref = feature.ref
+    body = Client().get(f"/api/feature/{ref.model}/{ref.source}/{ref.index}").json()
+    assert body["activations"] and body["explanations"]
+    assert body == _as_documented(FeatureOut, body)
