@@ -8,13 +8,13 @@ itself weighted by reliability.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, F, Q
 
 from calibration.reliability import Reliability, gold_rate
-from game.models import Feature, GoldAnswer, PlantedFeature, PuzzleView, SimulationTask
+from game.models import Feature, GoldAnswer, PlantedFeature, SimulationTask
+from game.pool import fresh_pool
 
 
 def player_reliability(user) -> Reliability:
@@ -67,27 +67,17 @@ def skill_payload(user) -> dict:
     }
 
 
-def gold_feature(user, candidates: Callable[[], QuerySet[Feature]], *, rng: random.Random) -> Feature | None:
+def gold_feature(user, *, rng: random.Random) -> Feature | None:
     """A planted feature for this player at their gold rate, or None (play a real one).
 
-    Only planted features among `candidates()` (built only when the dice say gold) that the
-    player has neither seen nor answered qualify."""
+    Only planted features in play that the player has neither seen nor answered qualify."""
     roll = rng.random()
     # No player's rate exceeds the starting one: most puzzles are decided before any query.
     if roll >= settings.GOLD_RATE_START:
         return None
     if roll >= player_gold_rate(user):
         return None
-    # From the few planted features, not a scan of every candidate for the planted ones.
-    planted = list(PlantedFeature.objects.filter(active=True).values_list("feature_id", flat=True))
-    if not planted:
-        return None
-    seen = PuzzleView.objects.filter(user=user, feature=OuterRef("pk"))
-    answered = GoldAnswer.objects.filter(user=user, planted__feature=OuterRef("pk"))
-    pool = list(
-        candidates().filter(pk__in=planted).exclude(Exists(seen)).exclude(Exists(answered))
-        .order_by("pk").values_list("pk", flat=True)
-    )
+    pool = [pk for pk, *_ in fresh_pool(user, gold=True)]
     if not pool:
         return None
     return (

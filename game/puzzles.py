@@ -11,13 +11,11 @@ ago comes back.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import random
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
 from django.db.models import (
     Exists,
     F,
@@ -26,7 +24,6 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
-from django.utils import timezone
 
 from game.clues import clue_members
 from game.gold import gold_feature
@@ -37,16 +34,13 @@ from game.models import (
     Explanation,
     Feature,
     LanguageModel,
-    PlantedFeature,
     PuzzleView,
     Source,
     Vote,
 )
+from game.pool import POOL_SIZE, SKIP_COOLDOWN, blocked_since, fresh_pool  # noqa: F401 (SKIP_COOLDOWN: named above)
 from game.selectors import explanation_payload
 from game.services.rescoring import standing_notice
-
-SKIP_COOLDOWN = dt.timedelta(days=7)
-POOL_SIZE = 20
 
 
 @dataclass(frozen=True)
@@ -102,11 +96,11 @@ def candidate_features(*, planted: bool | None = False, campaign_id: int | None 
 def next_feature(player: Player, *, rng: random.Random | None = None) -> Feature | None:
     rng = rng or random.Random()
     if player.is_user:
-        gold = gold_feature(player.user, lambda: candidate_features(planted=True), rng=rng)
+        gold = gold_feature(player.user, rng=rng)
         if gold is not None:
             return gold
     # The active campaign is looked up inside the pool query: one round trip fewer per puzzle.
-    pool = _fresh_pool(player)
+    pool = fresh_pool(player.user if player.is_user else None, session_key=player.session_key)
     campaign_id: int | None | bool = False
     if not pool:
         campaign_id = _active_campaign_id()
@@ -127,15 +121,10 @@ def next_feature(player: Player, *, rng: random.Random | None = None) -> Feature
     )
 
 
-def _blocked_since() -> dt.datetime:
-    """Seen or flagged at any time, or skipped since this: not offered while fresher ones remain."""
-    return timezone.now() - SKIP_COOLDOWN
-
-
 def _fresh_pool_orm(player: Player, candidates: QuerySet[Feature]) -> list[tuple[int, bool, int]]:
-    """What `_fresh_pool` reads, through the ORM (for play without a campaign)."""
+    """What `game.pool.fresh_pool` reads, through the ORM (for play without a campaign)."""
     blocking = player.views().filter(feature=OuterRef("pk")).filter(
-        ~Q(action=PuzzleView.Action.SKIP) | Q(created__gte=_blocked_since())
+        ~Q(action=PuzzleView.Action.SKIP) | Q(created__gte=blocked_since())
     )
     fresh = candidates.exclude(Exists(blocking))
     if player.is_user:
@@ -146,45 +135,6 @@ def _fresh_pool_orm(player: Player, candidates: QuerySet[Feature]) -> list[tuple
         for f in fresh.select_related(None).only("pk", "vote_count", "retired")
         .order_by("retired", "vote_count", "pk")[:POOL_SIZE]
     ]
-
-
-def _fresh_pool(player: Player) -> list[tuple[int, bool, int]]:
-    """(id, retired, votes) of the first `POOL_SIZE` features of the active campaign with clues,
-    not planted, that the player has not seen (nor written or voted on), in play order; empty
-    when there is no active campaign.
-
-    The same query as `_fresh_pool_orm`, written out: it runs on every puzzle, and building
-    it through the ORM cost several times what the database takes to answer it. The
-    `feature_play_order` index drives the scan, so it stops after the first fresh features."""
-    t = {m: m._meta.db_table for m in (Feature, Campaign, Campaign.features.through, ActivationRecord,
-                                       PlantedFeature, PuzzleView, Explanation, Vote)}
-    members = Campaign.features.through
-    if player.is_user:
-        viewer, viewer_params = "v.user_id = %s", [player.user.pk]
-    else:
-        viewer, viewer_params = "v.user_id IS NULL AND v.session_key = %s", [player.session_key]
-    since = connection.ops.adapt_datetimefield_value(_blocked_since())
-    sql = f"""
-        SELECT f.id, f.retired, f.vote_count FROM {t[Feature]} f
-        WHERE EXISTS (SELECT 1 FROM {t[members]} m WHERE m.feature_id = f.id AND m.campaign_id =
-                      (SELECT c.id FROM {t[Campaign]} c WHERE c.active ORDER BY c.id LIMIT 1))
-          AND EXISTS (SELECT 1 FROM {t[ActivationRecord]} r
-                      WHERE r.feature_id = f.id AND NOT r.held_out AND NOT r.unseen)
-          AND NOT EXISTS (SELECT 1 FROM {t[PlantedFeature]} p WHERE p.feature_id = f.id)
-          AND NOT EXISTS (SELECT 1 FROM {t[PuzzleView]} v WHERE {viewer} AND v.feature_id = f.id
-                          AND (v.action <> %s OR v.created >= %s))"""
-    params: list[Any] = [*viewer_params, PuzzleView.Action.SKIP.value, since]
-    if player.is_user:
-        sql += f"""
-          AND NOT EXISTS (SELECT 1 FROM {t[Explanation]} e WHERE e.author_id = %s AND e.feature_id = f.id)
-          AND NOT EXISTS (SELECT 1 FROM {t[Vote]} o JOIN {t[Explanation]} oe ON oe.id = o.explanation_id
-                          WHERE o.user_id = %s AND oe.feature_id = f.id)"""
-        params += [player.user.pk, player.user.pk]
-    sql += " ORDER BY f.retired, f.vote_count, f.id LIMIT %s"
-    params.append(POOL_SIZE)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [(pk, bool(retired), votes) for pk, retired, votes in cursor.fetchall()]
 
 
 def puzzle_explanations(feature: Feature) -> QuerySet[Explanation]:
