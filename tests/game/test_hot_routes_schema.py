@@ -34,3 +34,26 @@ def test_the_feature_body_is_its_schema_exactly() -> None:
     body = Client().get(f"/api/feature/{ref.model}/{ref.source}/{ref.index}").json()
     assert body["activations"] and body["explanations"]
     assert body == _as_documented(FeatureOut, body)
+
+
+def _queries(path: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    assert client.get(path).status_code == 200
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(path).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("page", [False, True])
+def test_the_feature_api_and_page_take_as_many_queries_with_six_explanations_as_with_one(page: bool) -> None:
+    counts = []
+    for n in (1, 6):
+        feature = make_feature(records=3)
+        for i in range(n):
+            make_explanation(feature=feature, text=f"explanation number {i}", author=make_user())
+        ref = feature.ref
+        counts.append(_queries(ref.url() if page else f"/api/feature/{ref.model}/{ref.source}/{ref.index}"))
+    assert counts[0] == counts[1]
