@@ -16,12 +16,17 @@ def haproxy_binary() -> str | None:
                                             if Path(p).exists()), None)
 
 
-def render_config(*, port: int, web_ports: list[int], ws_ports: list[int], stats_socket: Path) -> str:
-    def servers(prefix: str, ports: list[int]) -> str:
-        return "\n".join(f"    server {prefix}{i} 127.0.0.1:{p} check" for i, p in enumerate(ports))
+def render_config(*, port: int, web_ports: list[int], ws_ports: list[int], stats_socket: Path,
+                  web_workers: int = 2) -> str:
+    def servers(prefix: str, ports: list[int], extra: str = "") -> str:
+        return "\n".join(f"    server {prefix}{i} 127.0.0.1:{p} check{extra}" for i, p in enumerate(ports))
 
+    # A sync gunicorn server handles `web_workers` requests at once: more wait in haproxy's
+    # queue (where the next free server takes them), not in the server's backlog, where they
+    # would also delay its health check until haproxy took a busy server for a dead one.
     return Template(TEMPLATE.read_text()).substitute(
-        port=port, stats_socket=stats_socket, web_servers=servers("web", web_ports), ws_servers=servers("ws", ws_ports),
+        port=port, stats_socket=stats_socket, web_servers=servers("web", web_ports, f" maxconn {web_workers}"),
+        ws_servers=servers("ws", ws_ports),
     )
 
 

@@ -74,7 +74,13 @@ class _LeaseKeeper(threading.Thread):
         interval = max(1.0, settings.JOB_LEASE_SECONDS / 3)
         try:
             while not self.stop_event.wait(interval):
-                queue.renew_lease(self.job, self.worker_id)
+                try:
+                    queue.renew_lease(self.job, self.worker_id)
+                except DATABASE_GONE:
+                    # Try again next round on a fresh connection; a lease that lapses meanwhile
+                    # only lets another worker take the job over, which the queue allows for.
+                    log.warning("lease of job %s not renewed: the database is unreachable", self.job.pk)
+                    connection.close()
         finally:
             connection.close()  # this thread's own connection; it ends with the job
 

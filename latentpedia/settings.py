@@ -149,9 +149,11 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = env_str("LATENTPEDIA_URLCONF", "latentpedia.urls")
-# Sessions read from the cache (Redis at scale), written through to the database: a logged-in
-# request then costs no session query.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Embedded (the local-memory cache of the one process), sessions are read from the cache and
+# written through to the database: a logged-in request costs no session query. At scale they stay
+# in PostgreSQL alone, so a Redis restart logs nobody out nor fails their requests.
+SESSION_ENGINE = ("django.contrib.sessions.backends.db" if env_str("REDIS_URL")
+                  else "django.contrib.sessions.backends.cached_db")
 CSRF_FAILURE_VIEW = "latentpedia.errors.csrf_failure"
 
 TEMPLATES = [
@@ -203,13 +205,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: channel layer and cache ------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
+    from redis.asyncio.retry import Retry as RedisRetry
+    from redis.backoff import ExponentialBackoff as RedisBackoff
+
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # redis-py 8 times sockets out after 5 s, exactly channels-redis's 5 s blocking pop:
             # an idle websocket's receive loop would die with TimeoutError. Give it room.
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                # After a Redis restart, pooled connections are dead: retried on a fresh one rather
+                # than failing a websocket once each. A burst of handshakes needs more than the
+                # pool's default 100 connections.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "max_connections": 1000,
+                           "retry": RedisRetry(RedisBackoff(cap=1.0, base=0.1), 4)}],
                 "prefix": env_str("CHANNEL_PREFIX", "latentpedia"),
             },
         }

@@ -3,10 +3,13 @@ shares them. `cache.add` + `cache.incr` are atomic in Redis; one window per scop
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.conf import settings
 from django.core.cache import cache
+
+log = logging.getLogger(__name__)
 
 # scope -> (requests, window seconds); per user and per IP. Overridable in settings.RATE_LIMITS.
 DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
@@ -38,12 +41,18 @@ def rate_limit_hit(scope: str, key: str) -> int:
     start = int(now // window) * window
     namespace = getattr(settings, "RATE_LIMIT_NAMESPACE", "")
     cache_key = f"rl:{namespace}:{scope}:{key}:{start}"
-    cache.add(cache_key, 0, timeout=window + 1)
     try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.add(cache_key, 1, timeout=window + 1)
-        count = 1
+        cache.add(cache_key, 0, timeout=window + 1)
+        try:
+            count = cache.incr(cache_key)
+        except ValueError:  # expired between add and incr
+            cache.add(cache_key, 1, timeout=window + 1)
+            count = 1
+    except Exception:  # noqa: BLE001 - the cache (Redis) is down
+        # Fail open: for the seconds a cache outage lasts, players keep playing unthrottled
+        # (the daily limits are kept in the database and still hold).
+        log.warning("rate limit %s not counted: the cache is unreachable", scope, exc_info=True)
+        return 0
     if count > limit:
         return max(1, int(start + window - now + 0.999))
     return 0

@@ -64,7 +64,10 @@ def standing_notice() -> str | None:
     """What players are told while rescoring runs (cached briefly: it is on every puzzle)."""
     from django.core.cache import cache
 
-    cached = cache.get("rescoring-notice")
+    try:
+        cached = cache.get("rescoring-notice")
+    except Exception:  # noqa: BLE001 - the cache (Redis) is down: say nothing rather than fail the puzzle
+        return None
     if cached is None:
         pending = rescoring_pending()
         cached = (
@@ -72,5 +75,8 @@ def standing_notice() -> str | None:
             f"{pending} explanation{'s' if pending != 1 else ''} still to go. Your standing may move until it is done."
             if pending else ""
         )
-        cache.set("rescoring-notice", cached, NOTICE_CACHE_S)
+        try:
+            cache.set("rescoring-notice", cached, NOTICE_CACHE_S)
+        except Exception:  # noqa: BLE001 - as above
+            pass
     return cached or None

@@ -6,10 +6,11 @@ connection lost mid-way (InterfaceError)."""
 from __future__ import annotations
 
 import json
+from importlib import import_module
 from unittest import mock
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.test import Client, RequestFactory
 
@@ -41,7 +42,9 @@ def test_the_api_answers_503_json_when_the_database_is_down(failure) -> None:
 def test_a_page_answers_the_sites_503_page_when_the_session_cannot_be_read() -> None:
     client = Client()
     client.cookies["sessionid"] = "a" * 32  # reading the user means reading the session
-    with mock.patch.object(SessionStore, "load", side_effect=REFUSED):
+    # The configured engine's store (cached_db embedded, db at scale) reads the database in `load`.
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    with mock.patch.object(store, "load", side_effect=REFUSED):
         response = client.get("/leaderboard")
     assert_retry_later(response)
     page = response.content.decode()
