@@ -77,8 +77,10 @@ def _round(v: float | None) -> float | None:
 
 def _excused(s: Sample, window: FaultWindow) -> bool:
     if window.kind == "web":
-        # In flight when the backend died: started before the kill, ended after it.
-        return window.instant is not None and s.start <= window.instant <= s.end
+        # In flight when the backend died. The kill happened between the window's start (just
+        # before the signal) and `instant` (once the processes were gone): a request under way
+        # at any moment of that span may have been cut.
+        return window.instant is not None and s.start <= window.instant and s.end >= window.start
     if window.kind in ("redis", "database"):
         return s.status == 503 or (s.route == WS and s.status is None)
     return False

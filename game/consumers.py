@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 # Group memberships live in the channel layer (Redis at scale), which a restart empties: each
 # socket joins its groups again this often, so live updates resume within that time.
-REJOIN_EVERY_S = 10.0
+REJOIN_EVERY_S = 3.0
 # A handshake that cannot join its groups (the layer is down) is refused with this close code
 # (1013: try again later), and an open socket that cannot rejoin is closed with it: the page
 # reconnects with backoff, instead of the server answering 500 or keeping a deaf socket open.
