@@ -531,6 +531,13 @@ def run_topology(kind: str, args: argparse.Namespace, config: Config, work_dir: 
         return measure(site, config, work_dir)
 
 
+def headline(start: dict[str, Any]) -> dict[str, Any]:
+    """The figures the goals name, from `scripts/start`'s kind, at the top of the results."""
+    page = start.get("feature_page") or {}
+    return {"puzzle_next_ratio": start.get("puzzle_next_ratio"), "feature_api_ratio": start.get("feature_api_ratio"),
+            "feature_page_ttfb_p50_ms": page.get("ttfb_p50_ms")}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 s a route instead of 10")
@@ -564,6 +571,7 @@ def main(argv: list[str] | None = None) -> int:
     report["machine"]["load_average_at_end"] = os.getloadavg()
     measured = [r for r in report["topologies"].values() if "skipped" not in r]
     report["valid"] = bool(measured) and all(r.get("valid", False) for r in measured)
+    report.update(headline(report["topologies"].get("start", {})))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n")
     print()
