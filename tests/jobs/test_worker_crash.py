@@ -37,6 +37,7 @@ def _slow_scoring_job(tmp_path, **env_extra: str) -> tuple[Explanation, dict, Pa
     """One explanation queued for the slow test scorer, and the environment of workers that run it
     against this test database (each completion is written to the returned file)."""
     import_pack(write_tiny_pack(tmp_path / "p"), score_baselines=False)
+    Job.objects.all().delete()  # the import's own jobs (clue preparation): this test is about one job
     feature = Feature.objects.get(source__slug="0-res-sae", index=0)
     with transaction.atomic():
         e = Explanation.objects.create(feature=feature, text="cats", author_model="tester")
