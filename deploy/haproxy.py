@@ -16,15 +16,13 @@ def haproxy_binary() -> str | None:
                                             if Path(p).exists()), None)
 
 
-def render_config(*, port: int, web_ports: list[int], ws_ports: list[int], stats_socket: Path,
-                  web_workers: int = 2) -> str:
-    def servers(prefix: str, ports: list[int], extra: str = "") -> str:
-        return "\n".join(f"    server {prefix}{i} 127.0.0.1:{p} check{extra}" for i, p in enumerate(ports))
+def render_config(*, port: int, web_ports: list[int], ws_ports: list[int], stats_socket: Path) -> str:
+    def servers(prefix: str, ports: list[int]) -> str:
+        return "\n".join(f"    server {prefix}{i} 127.0.0.1:{p} check" for i, p in enumerate(ports))
 
     # No per-server maxconn: queueing in haproxy for `web_workers` slots answered 503 "no server
     # available" to writes while a killed server was being taken out (measured in the fault
     # test); requests wait in gunicorn's backlog instead, and checks allow for that (below).
-    del web_workers
     return Template(TEMPLATE.read_text()).substitute(
         port=port, stats_socket=stats_socket, web_servers=servers("web", web_ports), ws_servers=servers("ws", ws_ports),
     )

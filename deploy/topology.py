@@ -177,7 +177,6 @@ class Topology:
             raise RuntimeError("haproxy was not found (apt-get install haproxy)")
         config = self.run_dir / "haproxy.cfg"
         config.write_text(haproxy.render_config(port=self.port, web_ports=self._web_ports, ws_ports=self._ws_ports,
-                                                web_workers=self.web_workers,
                                                 stats_socket=self._stats_socket))
         return Process("haproxy", [binary, "-f", str(config), "-db"], env=dict(os.environ),
                        log=self.logs_dir / "haproxy.log")

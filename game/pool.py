@@ -8,6 +8,7 @@ scan, so the database stops after the first fresh features.
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import Any
 
 from django.db import connection
@@ -34,6 +35,7 @@ def blocked_since() -> dt.datetime:
     return timezone.now() - SKIP_COOLDOWN
 
 
+@cache
 def _tables() -> dict[str, str]:
     models = {"feature": Feature, "campaign": Campaign, "member": Campaign.features.through,
               "record": ActivationRecord, "planted": PlantedFeature, "view": PuzzleView,

@@ -2,7 +2,7 @@
 
 Candidates are the active campaign's features; with no active campaign, every feature of
 the first model's SAE and neuron sources. A player (user, or session key before login)
-gets a feature they have not seen, or skipped more than `SKIP_COOLDOWN` ago, and (when
+gets a feature they have not seen, or skipped more than `game.pool.SKIP_COOLDOWN` ago, and (when
 logged in) have not voted or written on; among those, open features first (not settled and
 fewer than `RETIRE_AFTER_VOTES` votes: the others are retired), then the fewest votes, with a random pick among the equally good ones so that parallel players
 spread over features. When a player has seen every candidate, the one they saw longest
@@ -38,7 +38,7 @@ from game.models import (
     Source,
     Vote,
 )
-from game.pool import POOL_SIZE, SKIP_COOLDOWN, blocked_since, fresh_pool  # noqa: F401 (SKIP_COOLDOWN: named above)
+from game.pool import POOL_SIZE, blocked_since, fresh_pool
 from game.selectors import explanation_payload
 from game.services.rescoring import standing_notice
 
