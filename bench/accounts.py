@@ -23,6 +23,7 @@ from typing import Any
 
 def players_create(n: int, *, prefix: str) -> list[dict[str, Any]]:
     """`n` players named `<prefix>0001`...; made again from scratch when they exist already."""
+    from django.conf import settings
     from django.contrib.auth import (
         BACKEND_SESSION_KEY,
         HASH_SESSION_KEY,
@@ -48,7 +49,7 @@ def players_create(n: int, *, prefix: str) -> list[dict[str, Any]]:
             _, raw = api_token_create(user=user, name="load benchmark")
             session = SessionStore()
             session[SESSION_KEY] = str(user.pk)
-            session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+            session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
             session[HASH_SESSION_KEY] = user.get_session_auth_hash()
             session.create()
             out.append({"user_id": user.pk, "username": user.username, "token": raw,

@@ -10,18 +10,26 @@ from __future__ import annotations
 import random
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, F, Q
 
 from calibration.reliability import Reliability, gold_rate
+from game.hot_reads import feature_for_play
 from game.models import Feature, GoldAnswer, PlantedFeature, SimulationTask
 from game.pool import fresh_pool
+from sqlreads import table
 
 
 def player_reliability(user) -> Reliability:
     """The player's accuracy on gold puzzles, as a Beta posterior."""
     if user is None or not getattr(user, "is_authenticated", False):
         return Reliability(correct=0, answered=0)
-    return reliabilities([user.pk])[user.pk]
+    # Read while choosing puzzles: written out, as the ORM's query costs more to build than to run.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*), COUNT(CASE WHEN correct THEN 1 END) FROM {table(GoldAnswer)} WHERE user_id = %s",
+                       [user.pk])
+        answered, correct = cursor.fetchone()
+    return Reliability(correct=correct, answered=answered)
 
 
 def reliabilities(user_ids: list[int]) -> dict[int, Reliability]:
@@ -80,10 +88,7 @@ def gold_feature(user, *, rng: random.Random) -> Feature | None:
     pool = [pk for pk, *_ in fresh_pool(user, gold=True)]
     if not pool:
         return None
-    return (
-        Feature.objects.select_related("source__model", "prepared_clues").defer(*Feature.DASHBOARD_FIELDS)
-        .get(pk=rng.choice(pool))
-    )
+    return feature_for_play(rng.choice(pool))
 
 
 def is_planted(feature: Feature) -> bool:

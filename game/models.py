@@ -34,8 +34,12 @@ class LanguageModel(models.Model):
         return self.slug
 
     def decode(self, token_ids: list[int] | np.ndarray) -> list[str]:
-        vocab = _vocab_for(self.pk, self.vocab_fingerprint)
-        return [vocab[i] if 0 <= i < len(vocab) else "<?>" for i in token_ids]
+        """Token strings; an id outside the vocabulary reads "<?>"."""
+        table = _vocab_table_for(self.pk, self.vocab_fingerprint)
+        ids = np.asarray(token_ids, dtype=np.int64)
+        unknown = len(table) - 1
+        # One numpy gather: feature pages and the feature API decode thousands of tokens.
+        return table[np.where((ids >= 0) & (ids < unknown), ids, unknown)].tolist()
 
     @property
     def vocab(self) -> list[str]:
@@ -70,6 +74,12 @@ def _vocab_for(model_pk: int, fingerprint: str) -> tuple[str, ...]:
     # Keyed by fingerprint so a re-imported vocabulary is never served stale.
     tokens = Vocabulary.objects.filter(model_id=model_pk).values_list("tokens", flat=True).first()
     return tuple(tokens or ())
+
+
+@lru_cache(maxsize=8)
+def _vocab_table_for(model_pk: int, fingerprint: str) -> np.ndarray:
+    """The vocabulary as an object array, with "<?>" after the last id for unknown ones."""
+    return np.array([*_vocab_for(model_pk, fingerprint), "<?>"], dtype=object)
 
 
 class Source(models.Model):
@@ -295,7 +305,12 @@ class Explanation(models.Model):
 
     @property
     def author_kind(self) -> str:
-        return "human" if self.author_id or self.author_model == DELETED_PLAYER else "model"
+        return self.kind_of(self.author_id, self.author_model)
+
+    @staticmethod
+    def kind_of(author_id: int | None, author_model: str) -> str:
+        """"human" or "model": a deleted player's explanations stay human-written."""
+        return "human" if author_id or author_model == DELETED_PLAYER else "model"
 
     @property
     def author_name(self) -> str:

@@ -27,6 +27,7 @@ from django.db.models import (
 
 from game.clues import clue_members
 from game.gold import gold_feature
+from game.hot_reads import explanation_items, feature_for_play
 from game.models import (
     RETIRE_AFTER_VOTES,  # noqa: F401 (part of this module's story; tests read it here)
     ActivationRecord,
@@ -39,7 +40,6 @@ from game.models import (
     Vote,
 )
 from game.pool import POOL_SIZE, blocked_since, fresh_pool
-from game.selectors import explanation_payload
 from game.services.rescoring import standing_notice
 
 
@@ -111,8 +111,7 @@ def next_feature(player: Player, *, rng: random.Random | None = None) -> Feature
         # that parallel players spread over features.
         best = pool[0][1:]
         chosen = rng.choice([pk for pk, *key in pool if tuple(key) == best])
-        return Feature.objects.select_related("source__model", "prepared_clues").defer(
-            *Feature.DASHBOARD_FIELDS).get(pk=chosen)
+        return feature_for_play(chosen)
     last_seen = player.views().filter(feature=OuterRef("pk")).order_by("-created").values("created")[:1]
     return (
         candidate_features(campaign_id=campaign_id).annotate(last_seen=Subquery(last_seen))
@@ -137,35 +136,15 @@ def _fresh_pool_orm(player: Player, candidates: QuerySet[Feature]) -> list[tuple
     ]
 
 
-def puzzle_explanations(feature: Feature) -> QuerySet[Explanation]:
-    """Visible explanations, drafts included: a draft can earn the votes that get it scored."""
-    return (
-        feature.explanations.filter(hidden=False)
-        .select_related("author")
-        .order_by(F("score_value").desc(nulls_last=True), "-vote_count", "created")
-    )
-
-
 def puzzle_json(view: PuzzleView, *, user=None, hide_explicit: bool = False) -> bytes:
     """The puzzle as the API sends it (`PuzzleOut`), with the feature's prepared clues spliced
     in as they are stored; only the explanations and this player's votes are read afresh."""
     feature = view.feature
-    is_user = user is not None and user.is_authenticated
-    explanations = puzzle_explanations(feature)
-    if is_user:
-        explanations = explanations.annotate(voted=Exists(Vote.objects.filter(user=user, explanation=OuterRef("pk"))))
-    items = []
-    for e in explanations:
-        item = explanation_payload(e)
-        item["voted"] = bool(getattr(e, "voted", False))
-        item["own"] = bool(is_user and e.author_id == user.pk)
-        item["settled"] = e.pk == feature.settled_explanation_id
-        items.append(item)
     head = {
         "puzzle_id": view.pk,
         "feature": feature.ref.as_dict(),
         "max_activation": round(feature.max_activation, 4),
-        "explanations": items,
+        "explanations": explanation_items(feature, user=user),
         "scoring_notice": standing_notice(),
     }
     encoded = json.dumps(head, ensure_ascii=False, separators=(",", ":"))

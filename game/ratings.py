@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from calibration.bradley_terry import BTFit, fit_bradley_terry
+from game.hot_reads import has_answered_comparisons
 from game.models import Comparison, Explanation, Feature
 
 
@@ -29,7 +30,7 @@ def fit_options(feature: Feature, options: list[Explanation]) -> BTFit:
 def feature_ratings(feature: Feature) -> list[dict]:
     """Each option's rating (log-strength, 0 = average) with its standard error and comparisons;
     none before the first comparison (every rating would be the prior's)."""
-    if not Comparison.objects.filter(feature=feature, winner__isnull=False).exists():
+    if not has_answered_comparisons(feature.pk):
         return []
     options = rated_options(feature)
     if not options:

@@ -8,13 +8,19 @@ from typing import Any
 from django.db.models import Case, F, Prefetch, QuerySet, Value, When
 
 from calibration.human_score import aggregate as aggregate_human_score
+from game.hot_reads import (
+    answered_simulations,
+    explanation_rows,
+    feature_by_ref,
+    feature_in_play,
+    records_shown,
+)
 from game.models import (
     ActivationRecord,
     Explanation,
     Feature,
     LanguageModel,
     Score,
-    SimulationTask,
     Vote,
 )
 from scoring.base import Record, ScoringInput
@@ -23,11 +29,8 @@ PLAYER_LIST_LIMIT = 200
 
 
 def feature_get(*, model: str, source: str, index: int) -> Feature | None:
-    return (
-        Feature.objects.select_related("source__model")
-        .filter(source__model__slug=model, source__slug=source, index=index)
-        .first()
-    )
+    """The feature with its source and model (every API route on a feature starts here)."""
+    return feature_by_ref(model=model, source=source, index=index)
 
 
 def _ordered(qs: QuerySet[ActivationRecord]) -> QuerySet[ActivationRecord]:
@@ -145,14 +148,13 @@ def _explanations_with_measures(feature: Feature) -> list[dict[str, Any]]:
     simulation tasks) and the this-or-that rating."""
     from game.ratings import feature_ratings
 
-    explanations = list(visible_explanations(feature))
-    human = human_scores([e.pk for e in explanations])
+    rows = explanation_rows(feature, drafts=False)
+    human = human_scores([payload["id"] for payload, _, _ in rows])
     ratings = {r["explanation_id"]: r for r in feature_ratings(feature)}
     out = []
-    for e in explanations:
-        item = explanation_payload(e)
-        item["human_score"] = human[e.pk]
-        rating = ratings.get(e.pk)
+    for item, _, _ in rows:
+        item["human_score"] = human[item["id"]]
+        rating = ratings.get(item["id"])
         item["rating"] = None if rating is None or not rating["comparisons"] else {
             "value": rating["rating"], "stderr": rating["stderr"], "comparisons": rating["comparisons"]}
         out.append(item)
@@ -161,7 +163,7 @@ def _explanations_with_measures(feature: Feature) -> list[dict[str, Any]]:
 
 def feature_payload(feature: Feature) -> dict[str, Any]:
     model = feature.source.model
-    in_play = feature.in_play
+    in_play = feature_in_play(feature.pk)
     return {
         **feature.ref.as_dict(),
         "max_activation": round(feature.max_activation, 4),
@@ -169,7 +171,7 @@ def feature_payload(feature: Feature) -> dict[str, Any]:
         "in_play": in_play,
         "pack_version": feature.source.pack_version or None,
         "activations": [
-            {**record_payload(r, model), "held_out": r.held_out} for r in feature_records(feature, in_play=in_play)
+            {**record_payload(r, model), "held_out": r.held_out} for r in records_shown(feature, in_play=in_play)
         ],
         "explanations": _explanations_with_measures(feature),
         "settled_explanation_id": feature.settled_explanation_id,
@@ -262,10 +264,7 @@ def human_scores(explanation_ids: list[int]) -> dict[int, dict[str, Any]]:
     """Each explanation's human score (players' predictions from it, `game.services.simulation`):
     {value, stderr, players}, in one query."""
     per: dict[int, list[float | None]] = {i: [] for i in explanation_ids}
-    rows = SimulationTask.objects.filter(explanation_id__in=explanation_ids, answered__isnull=False).values_list(
-        "explanation_id", "token_correlation"
-    )
-    for eid, corr in rows:
+    for eid, corr in answered_simulations(explanation_ids):
         per[eid].append(corr)
     out = {}
     for eid, values in per.items():

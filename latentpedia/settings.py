@@ -175,6 +175,11 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "latentpedia.wsgi.application"
 ASGI_APPLICATION = "latentpedia.asgi.application"
+# HTTP requests running at once in one ASGI process (`latentpedia.asgi_handler`): Python runs one
+# thread at a time, and more threads only queue behind each other. Requests running longer
+# than ASGI_SLOW_REQUEST_S stop counting, so a slow one never holds up the quick ones.
+ASGI_REQUEST_THREADS = env_int("ASGI_REQUEST_THREADS", 2)
+ASGI_SLOW_REQUEST_S = float(env_str("ASGI_SLOW_REQUEST_S", "0.5"))
 
 # --- Database -------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
@@ -198,6 +203,9 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
             "OPTIONS": dict(SQLITE_OPTIONS),
+            # Opening a SQLite connection (file, schema, SQL functions) costs more than most
+            # requests: the ASGI handler's request threads keep theirs between requests.
+            "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 600),
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -232,12 +240,16 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Sessions live here (cached_db) beside rate-limit counters: the default 300 entries would
+    # evict a busy site's sessions every few seconds and send each request to the database.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                          "OPTIONS": {"MAX_ENTRIES": env_int("LOCMEM_CACHE_ENTRIES", 50_000)}}}
 
 # --- Auth -------------------------------------------------------------------------------
+# Django's and allauth's backends, reading a logged-in request's user with written-out SQL.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.PasswordBackend",
+    "accounts.backends.AccountBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from game.hot_reads import puzzle_view_insert
 from game.models import Feature, PuzzleView
 from game.puzzles import Player, next_feature
 from game.services.errors import ServiceError
@@ -12,13 +13,11 @@ def puzzle_serve(*, player: Player) -> PuzzleView | None:
     feature = next_feature(player)
     if feature is None:
         return None
-    view = PuzzleView.objects.create(
+    return puzzle_view_insert(
         user=player.user if player.is_user else None,
         session_key="" if player.is_user else player.session_key,
         feature=feature,
     )
-    view.feature = feature  # keep the select_related source and model
-    return view
 
 
 def puzzle_get(*, player: Player, puzzle_id: int) -> PuzzleView:
