@@ -23,7 +23,7 @@ from accounts.tokens import api_token_create, api_token_revoke
 LEGACY_NEW_TOKEN_KEY = "new_api_token"
 # The page that shows the settings: where every form here returns to.
 PROFILE_URL_NAME = "profile"
-HOME_URL_NAME = "play"
+HOME_URL_NAME = "home"
 
 
 def account_settings_context(request: HttpRequest) -> dict:

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
@@ -25,6 +25,7 @@ from game.models import Vote
 from game.pending import PENDING_RESULT_KEY, pending_save
 from game.refs import FeatureRef
 from game.services.explanations import daily_limit
+from game.services.points import leaderboard, period_start
 
 POINTS_FILE = Path(__file__).resolve().parent / "POINTS.md"
 
@@ -42,6 +43,21 @@ def _left_today(user) -> int | None:
     except ImportError:  # pragma: no cover - the service is written by the backend
         return None
     return explanations_left_today(user=user)
+
+
+def home_page(request: HttpRequest) -> HttpResponse:
+    """The front page for strangers: what the game is for, what happens to their answers, how
+    far the players have got this week, and one button to play."""
+    if "feature" in request.GET:
+        # Links to a puzzle made when play lived at `/` keep working.
+        return redirect(f"{reverse('play')}?{request.GET.urlencode()}")
+    since = period_start("week")
+    return render(request, "game/home.html", {
+        "progress": selectors.site_progress(since=since),
+        "top_players": leaderboard(period="week", limit=5),
+        "daily_limit": daily_limit(),
+        "nav": "home",
+    })
 
 
 @ensure_csrf_cookie

@@ -276,3 +276,16 @@ def human_scores(explanation_ids: list[int]) -> dict[int, dict[str, Any]]:
 
 def human_score_of(explanation: Explanation) -> dict[str, Any]:
     return human_scores([explanation.pk])[explanation.pk]
+
+
+def site_progress(*, since) -> dict[str, int]:
+    """What the front page tells strangers: the active campaign's features and how many are
+    settled (explained), and players' explanations written and scored since `since`."""
+    in_campaign = Feature.objects.in_play()
+    players = Explanation.objects.filter(author__isnull=False, created__gte=since)
+    return {
+        "features": in_campaign.count(),
+        "features_explained": in_campaign.filter(settled_explanation__isnull=False).count(),
+        "written_this_week": players.count(),
+        "scored_this_week": players.filter(status=Explanation.Status.SCORED).count(),
+    }

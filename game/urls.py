@@ -3,8 +3,8 @@ from django.urls import path
 from game import pages
 
 urlpatterns = [
-    path("", pages.play_page, name="play"),
-    path("play", pages.play_page, name="play-alias"),
+    path("", pages.home_page, name="home"),
+    path("play", pages.play_page, name="play"),
     path("play/pending", pages.pending_explanation, name="play-pending"),
     path("predict", pages.predict_page, name="predict"),
     path("compare", pages.compare_page, name="compare"),

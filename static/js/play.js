@@ -32,7 +32,7 @@
     try { return JSON.parse(sessionStorage.getItem(DRAFT_KEY) || "null"); } catch (err) { return null; }
   }
   function resumeUrl(feature) {
-    return "/?feature=" + featureKey(feature).split("/").map(encodeURIComponent).join("/");
+    return "/play?feature=" + featureKey(feature).split("/").map(encodeURIComponent).join("/");
   }
 
   /* ---------- loading ---------- */

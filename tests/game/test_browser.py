@@ -105,7 +105,7 @@ def test_a_player_plays_a_whole_session_from_tutorial_to_leaderboard(site, brows
 
     # First visit: the tutorial (the three modes on its fourth step), ending with the
     # explicit-content question.
-    page.goto(site["url"] + "/")
+    page.goto(site["url"] + "/play")
     tutorial = page.locator("#tutorial")
     expect(tutorial).to_be_visible()
     for _ in range(3):
@@ -207,7 +207,7 @@ def test_css_and_js_load_without_debug_and_unknown_pages_get_the_sites_404(site,
     context, page, dialogs, errors = _new_page(browser)
     static = {}
     page.on("response", lambda r: static.__setitem__(r.url, r.status) if "/static/" in r.url else None)
-    page.goto(site["url"] + "/")
+    page.goto(site["url"] + "/play")
     page.wait_for_load_state("load")
     assert any(u.endswith("/static/css/site.css") for u in static) and any(u.endswith(".js") for u in static), static
     assert set(static.values()) == {200}, static

@@ -41,7 +41,7 @@ def test_signing_up_submits_the_explanation_typed_before(client):
 def test_signing_up_sends_the_player_back_to_the_puzzle_named_in_next(client):
     feature = make_feature()
     _keep(client, feature, "bananas")
-    back = f"/?feature={feature.source.model.slug}/{feature.source.slug}/{feature.index}"
+    back = f"/play?feature={feature.source.model.slug}/{feature.source.slug}/{feature.index}"
     response = _signup(client, next_url=back)
     assert response.status_code == 302
     assert response.url == back
@@ -52,16 +52,16 @@ def test_the_account_adapter_sends_the_player_back_to_the_puzzle_without_next(cl
     feature = make_feature()
     _keep(client, feature, "bananas")
     response = _signup(client)
-    assert response.url == f"/?feature={feature.source.model.slug}/{feature.source.slug}/{feature.index}"
+    assert response.url == f"/play?feature={feature.source.model.slug}/{feature.source.slug}/{feature.index}"
 
 
 def test_the_puzzle_page_after_signup_reports_the_queued_explanation_once(client):
     feature = make_feature()
     _keep(client, feature, "bananas")
     _signup(client)
-    first = client.get("/").context["config"]["pendingResult"]
+    first = client.get("/play").context["config"]["pendingResult"]
     assert first["status"] == "queued" and first["text"] == "bananas" and first["left"] >= 0
-    assert client.get("/").context["config"]["pendingResult"] is None
+    assert client.get("/play").context["config"]["pendingResult"] is None
 
 
 def test_logging_in_submits_the_explanation_typed_before(client):

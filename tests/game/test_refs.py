@@ -20,7 +20,7 @@ def test_a_features_ref_and_url_come_from_its_slugs_and_index(client):
 def test_a_ref_parses_back_from_its_text_and_opens_the_puzzle():
     ref = FeatureRef("gpt", "6-res-sae", 42)
     assert FeatureRef.parse(str(ref)) == ref
-    assert ref.play_url() == "/?feature=gpt/6-res-sae/42"
+    assert ref.play_url() == "/play?feature=gpt/6-res-sae/42"
     assert ref.sibling(7).url() == "/gpt/6-res-sae/7"
 
 
