@@ -17,6 +17,11 @@ class Profile(models.Model):
     hide_explicit = models.BooleanField(default=False)
     advanced_mode = models.BooleanField(default=False)
     onboarded = models.BooleanField(default=False)
+    # Scores that finish while the player is away are told on their next visit; the page moves
+    # this mark once it has shown them (or shown a score live).
+    results_seen_until = models.DateTimeField(
+        null=True, blank=True, help_text="Scores finished up to this moment have been shown to the player"
+    )
 
     def __str__(self) -> str:
         return f"profile of {self.user}"

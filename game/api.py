@@ -40,11 +40,14 @@ from game.schemas import (
     PuzzleActionOut,
     PuzzleOut,
     PuzzleQuery,
+    ResultsOut,
+    ResultsSeenIn,
+    ResultsSeenOut,
     VoteOut,
 )
 from game.scoring_keys import ScoringKey
 from game.services import explanations as explanation_service
-from game.services import points, puzzles, votes
+from game.services import points, puzzles, results, votes
 from game.services.rescoring import standing_notice
 from game.streaks import streak
 
@@ -283,6 +286,18 @@ def me_votes(request: HttpRequest) -> Any:
             for v in rows
         ]
     }
+
+
+@router.get("/me/results", response={200: ResultsOut, **errors(401)}, auth=LOGGED_IN, url_name="api-me-results",
+            summary="My explanations scored (or failed) since the page last showed them")
+def me_results(request: HttpRequest) -> Any:
+    return results.results_unseen(request.user)
+
+
+@router.post("/me/results/seen", response={200: ResultsSeenOut, **errors(400, 401, 403)}, auth=LOGGED_IN,
+             url_name="api-me-results-seen", summary="Results up to `until` were shown to me")
+def me_results_seen(request: HttpRequest, payload: ResultsSeenIn) -> Any:
+    return {"seen_until": results.results_mark_seen(request.user, until=payload.until).isoformat()}
 
 
 # --- Research reads -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ in `game/services`, which give the messages players see.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from django.conf import settings
@@ -117,8 +118,21 @@ class PuzzleQuery(In):
     )
 
 
+class SimilarClue(Schema):
+    """A near-identical window folded into a clue (the same text around its peak)."""
+
+    tokens: list[str]
+    values: list[float]
+    max_value: float
+    max_position: int
+
+
 class ClueShown(Record):
     hidden_explicit: Literal[False]
+    similar: list[SimilarClue] = Field(
+        description="near-identical windows folded into this clue, each counted in `duplicates` (those the "
+        "pipeline folded before import are counted but not kept)"
+    )
 
 
 class ClueHidden(Schema):
@@ -297,6 +311,28 @@ class MyVote(Schema):
 
 class MyVotesOut(Schema):
     votes: list[MyVote]
+
+
+class ResultOut(Schema):
+    explanation_id: int
+    text: str
+    feature: FeatureRefOut
+    status: str = Field(description="scored or failed (or queued again, if it is being rescored)")
+    score: float | None
+    finished: str = Field(description="when its scoring finished (ISO 8601)")
+
+
+class ResultsOut(Schema):
+    until: str = Field(description="results finished up to this moment are listed; send it back once shown")
+    results: list[ResultOut]
+
+
+class ResultsSeenIn(In):
+    until: dt.datetime = Field(description="the `until` of GET /api/me/results, once its results were shown")
+
+
+class ResultsSeenOut(Schema):
+    seen_until: str
 
 
 # --- Research reads -----------------------------------------------------------------------------
