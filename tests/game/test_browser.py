@@ -149,7 +149,7 @@ def test_a_player_plays_a_whole_session_from_tutorial_to_leaderboard(site, brows
     page.fill("input[name=password1]", "a-long-passphrase-42")
     page.fill("input[name=password2]", "a-long-passphrase-42")
     page.click("form button[type=submit]")
-    page.wait_for_url(re.compile(r"/\?feature=" + re.escape(_feature_path(site["refs"]["fruit"]))))
+    page.wait_for_url(re.compile(r"/play\?feature=" + re.escape(_feature_path(site["refs"]["fruit"]))))
     expect(page.locator("#submission-status")).to_contain_text("Queued for scoring")
     expect(page.locator("#explanations .expl.mine")).to_contain_text(text)
 
