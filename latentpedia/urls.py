@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("operations.urls")),
     path("", include("moderation.urls")),
+    path("", include("research.urls")),
     path("", include("game.urls")),
 ]
 

@@ -1,0 +1,71 @@
+/* Feature page: test your own text against this feature (POST /api/activation/test).
+ * The text's tokens come back from the model: they go in with textContent only (LP.el and
+ * LP.activationLine), never as HTML. */
+(function () {
+  "use strict";
+  const { api, el, fmt, activationLine, scrollToTop } = window.LP;
+  const form = document.getElementById("try-form");
+  if (!form) return;
+  const box = form.closest("[data-model]");
+  const feature = { model: box.dataset.model, source: box.dataset.source, index: Number(box.dataset.index) };
+  // Shaded against the feature's own maximum, like the top activations above, so a text that
+  // fires weakly looks weak; a text beyond that maximum sets the scale instead.
+  const featureMax = Number(box.dataset.max) || 0;
+  const input = document.getElementById("try-text");
+  const button = document.getElementById("try-submit");
+  const out = document.getElementById("try-out");
+  const status = document.getElementById("try-status");
+  const result = document.getElementById("try-result");
+  let seq = 0;
+
+  function errorMessage(r) {
+    const d = r.data || {};
+    const given = typeof d.error === "string" ? d.error : (typeof d.detail === "string" ? d.detail : "");
+    if (given) return given;
+    if (r.status === 429) {
+      const wait = r.headers && r.headers.get("Retry-After");
+      return "Too many requests; try again in " + (wait ? wait + " seconds." : "a minute.");
+    }
+    if (r.status === 503 || r.status === 502) return "The model cannot be run right now (the inference server is unavailable). Try again in a minute.";
+    return "Could not test the text (error " + r.status + ").";
+  }
+
+  function setStatus(text, isError) {
+    status.textContent = text;
+    status.classList.toggle("field-error", !!isError);
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = input.value;
+    const mine = ++seq;
+    if (!text.trim()) {
+      result.replaceChildren();
+      out.removeAttribute("aria-busy");
+      button.disabled = false;
+      setStatus("Type some text first", true);
+      input.focus();
+      return;
+    }
+    button.disabled = true;
+    out.setAttribute("aria-busy", "true");
+    setStatus("Running the model…");
+    const r = await api("POST", "/api/activation/test", { ...feature, text });
+    if (mine !== seq) return; // a newer test has started; its answer wins
+    button.disabled = false;
+    out.removeAttribute("aria-busy");
+    if (!r.ok) {
+      result.replaceChildren();
+      setStatus(errorMessage(r), true);
+      return;
+    }
+    const values = r.data.values || [];
+    const max = r.data.max_value || 0;
+    const line = activationLine({ tokens: r.data.tokens || [], values }, Math.max(featureMax, max));
+    line.querySelectorAll(".tok").forEach((node, i) => { node.title = "activation " + fmt(values[i] || 0); });
+    setStatus(max > 0 ? "Max activation on your text: " + fmt(max) + "." : "The feature does not fire on your text.");
+    result.replaceChildren(el("div", { class: "clue try-line" }, line,
+      el("div", { class: "clue-meta" }, el("span", { class: "clue-max", title: "Highest activation on your text", text: fmt(max) }))));
+    requestAnimationFrame(() => scrollToTop(line));
+  });
+})();
