@@ -5,7 +5,9 @@ only when a pack is imported, a feature is planted or the explicit words change.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import QuerySet
@@ -13,11 +15,80 @@ from django.db.models import QuerySet
 from game.models import ActivationRecord, Feature, LanguageModel, PreparedClues, Source
 from game.selectors import clue_records, clue_records_of, record_payload
 
-# Raise when what a clue shows changes (fields, rounding): every prepared row is rebuilt on read.
-CLUE_FORMAT = "1"
+# Raise when what a clue shows changes (fields, rounding, which records are chosen): every
+# prepared row is rebuilt on read. 2: near-identical windows folded, weaker examples distinct.
+CLUE_FORMAT = "2"
+
+# Two windows are the same snippet to a reader when the text this far either side of their
+# peaks matches; the pipeline only folds byte-identical windows, so shifted copies of one
+# passage reached the page twice.
+NEAR_TOKENS = 8
+# A "weaker" example this close to the strongest clue teaches nothing the top clues do not.
+WEAKER_CEILING = 0.9
+
+_SPACE = re.compile(r"\s+")
 
 
-def clue_payload(record: ActivationRecord, model: LanguageModel, *, hide_explicit: bool) -> dict[str, Any]:
+def window_key(tokens: list[str], peak: int) -> str:
+    """The text around the peak, without whitespace or case: equal keys read as one snippet."""
+    lo = max(0, peak - NEAR_TOKENS)
+    return _SPACE.sub("", "".join(tokens[lo:peak + NEAR_TOKENS + 1])).lower()
+
+
+@dataclass
+class ChosenClue:
+    record: ActivationRecord
+    tokens: list[str]
+    key: str
+    similar: list[ChosenClue] = field(default_factory=list)
+
+    @property
+    def duplicates(self) -> int:
+        """Windows this clue stands for: the pipeline's count plus each folded record with its own."""
+        return self.record.duplicates + sum(1 + s.record.duplicates for s in self.similar)
+
+
+def _fold(items: list[ChosenClue]) -> list[ChosenClue]:
+    """One clue per snippet, in the order the snippets first appear; the strongest window
+    stands for the others, which travel with it so a player can still open them."""
+    groups: dict[str, list[ChosenClue]] = {}
+    for item in items:
+        groups.setdefault(item.key, []).append(item)
+    kept = []
+    for members in groups.values():
+        best = max(members, key=lambda m: m.record.max_value)  # the first of equals: the better rank
+        best.similar = [m for m in members if m is not best]
+        kept.append(best)
+    return kept
+
+
+def choose_clues(records: Iterable[ActivationRecord], model: LanguageModel) -> tuple[list[ChosenClue], list[ChosenClue]]:
+    """(top clues, weaker examples) from `clue_records` order: near-identical windows folded;
+    weaker examples strongest first, none repeating a top clue's snippet and none nearly as
+    strong as the strongest clue (a "weaker" example at 99 % of it misleads)."""
+    items = []
+    for r in records:
+        tokens = r.tokens(model)
+        items.append(ChosenClue(r, tokens, window_key(tokens, r.max_position)))
+    tops = _fold([i for i in items if i.record.kind == ActivationRecord.Kind.TOP])
+    strongest = max((t.record.max_value for t in tops), default=0.0)
+    top_keys = {t.key for t in tops}
+    weaker = [
+        i for i in items
+        if i.record.kind == ActivationRecord.Kind.QUANTILE and i.key not in top_keys
+        and not (strongest > 0 and i.record.max_value >= WEAKER_CEILING * strongest)
+    ]
+    return tops, sorted(_fold(weaker), key=lambda q: -q.record.max_value)
+
+
+def _similar_payload(clue: ChosenClue) -> dict[str, Any]:
+    r = clue.record
+    return {"tokens": clue.tokens, "values": r.values(), "max_value": round(r.max_value, 4),
+            "max_position": r.max_position}
+
+
+def clue_payload(clue: ChosenClue, model: LanguageModel, *, hide_explicit: bool) -> dict[str, Any]:
+    record = clue.record
     # `explicit` was decided when the record was imported: nothing scans the text here.
     if hide_explicit and record.explicit:
         # The placeholder carries no tokens or values: nothing of the text leaks.
@@ -27,15 +98,21 @@ def clue_payload(record: ActivationRecord, model: LanguageModel, *, hide_explici
             "quantile_bin": record.quantile_bin,
             "max_value": round(record.max_value, 4),
         }
-    return {**record_payload(record, model), "hidden_explicit": False}
+    # A folded window may be explicit where the kept one is not: it still counts, unshown.
+    similar = [s for s in clue.similar if not (hide_explicit and s.record.explicit)]
+    return {
+        **record_payload(record, model, tokens=clue.tokens),
+        "duplicates": clue.duplicates,
+        "hidden_explicit": False,
+        "similar": [_similar_payload(s) for s in similar],
+    }
 
 
-def _members(records: list[ActivationRecord], model: LanguageModel, *, hide_explicit: bool) -> str:
+def _members(chosen: tuple[list[ChosenClue], list[ChosenClue]], model: LanguageModel, *, hide_explicit: bool) -> str:
     """`"clues": [...], "quantiles": [...]`, members to splice into a puzzle object."""
-    clues = [clue_payload(r, model, hide_explicit=hide_explicit) for r in records if r.kind == ActivationRecord.Kind.TOP]
-    quantiles = [
-        clue_payload(r, model, hide_explicit=hide_explicit) for r in records if r.kind == ActivationRecord.Kind.QUANTILE
-    ]
+    tops, weaker = chosen
+    clues = [clue_payload(c, model, hide_explicit=hide_explicit) for c in tops]
+    quantiles = [clue_payload(c, model, hide_explicit=hide_explicit) for c in weaker]
     body = json.dumps({"clues": clues, "quantiles": quantiles}, ensure_ascii=False, separators=(",", ":"))
     return body[1:-1]
 
@@ -50,8 +127,9 @@ def clue_version_of(source: Source) -> str:
 
 def _row(feature: Feature, records: list[ActivationRecord]) -> PreparedClues:
     model = feature.source.model
-    shown = _members(records, model, hide_explicit=False)
-    hidden = _members(records, model, hide_explicit=True) if any(r.explicit for r in records) else ""
+    chosen = choose_clues(records, model)
+    shown = _members(chosen, model, hide_explicit=False)
+    hidden = _members(chosen, model, hide_explicit=True) if any(r.explicit for r in records) else ""
     return PreparedClues(feature=feature, version=clue_version(feature), shown=shown, hidden_explicit=hidden)
 
 

@@ -4,9 +4,12 @@
  * login nor a server error loses it. */
 (function () {
   "use strict";
-  const { api, el, toast, onSocket, activationLine, scrollToTop, fmt, setPref, getPref } = window.LP;
+  const { api, el, toast, onSocket, fmt, setPref, getPref } = window.LP;
   const config = JSON.parse(document.getElementById("play-config").textContent);
   const $ = (id) => document.getElementById(id);
+  // Phones show this many clues before a "more" button, so the answer is one scroll away.
+  const PHONE_CLUES = 3;
+  const phone = window.matchMedia("(max-width: 600px)");
 
   const state = {
     puzzle: null, // {puzzle_id, feature: {model, source, index}, clues, explanations}
@@ -35,6 +38,187 @@
     return "/play?feature=" + featureKey(feature).split("/").map(encodeURIComponent).join("/");
   }
 
+  /* ---------- text from data, shown as the player will read it ---------- */
+  // Tokenizers leave control bytes and odd spaces in both clues and explanations; shown raw
+  // they vanish or break the line, so each becomes a mark the player can see. Used for every
+  // clue token and every explanation, always through textContent.
+  const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+  const ODD_SPACE = /[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/g;
+  function displayText(text) {
+    return String(text === null || text === undefined ? "" : text)
+      .replace(/\r\n|\r|\n/g, "\u21b5")
+      .replace(/\t/g, "\u21e5")
+      .replace(CONTROL, (c) => {
+        const code = c.charCodeAt(0);
+        if (code < 0x20) return String.fromCharCode(0x2400 + code); // the Unicode control pictures
+        return code === 0x7f ? "\u2421" : "\ufffd";
+      })
+      .replace(ODD_SPACE, "\u00b7");
+  }
+  const INVISIBLE = /^[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]*$/;
+
+  function featureUrl(f) {
+    return "/" + [f.model, f.source, f.index].map(encodeURIComponent).join("/");
+  }
+
+  /* ---------- clue lines: centred on their peak, with a cue where they are cut ---------- */
+  function peakOf(record) {
+    const values = record.values || [];
+    const n = (record.tokens || []).length;
+    if (Number.isInteger(record.max_position) && record.max_position >= 0 && record.max_position < n) return record.max_position;
+    let top = -1;
+    let best = 0;
+    values.forEach((v, i) => { if (v > best) { best = v; top = i; } });
+    return top;
+  }
+
+  function clueLine(record, max) {
+    const line = el("div", { class: "clue-text", dir: "ltr", tabindex: "0",
+      "aria-label": "Text snippet; highlighted words made the feature fire. Arrow keys read the values." });
+    const values = record.values || [];
+    const peak = peakOf(record);
+    (record.tokens || []).forEach((tok, i) => {
+      const raw = String(tok);
+      const value = values[i] || 0;
+      const node = el("bdi", { class: "tok", dir: "auto", text: displayText(raw) });
+      if (/[\r\n]/.test(raw)) node.classList.add("nl");
+      if (raw === "" || INVISIBLE.test(raw)) node.classList.add("empty");
+      const a = max > 0 ? Math.max(0, Math.min(1, value / max)) : 0;
+      node.style.setProperty("--a", a.toFixed(3));
+      if (value > 0) {
+        node.classList.add("fires");
+        node.title = "activation " + fmt(value);
+        node.dataset.value = String(value);
+      }
+      if (i === peak) { node.classList.add("top"); line._peak = node; }
+      line.append(node);
+    });
+    const win = el("div", { class: "clue-window" }, line);
+    line.addEventListener("scroll", () => markCuts(line), { passive: true });
+    sizes.observe(line);
+    return win;
+  }
+
+  function markCuts(line) {
+    const win = line.parentNode;
+    if (!win) return;
+    const room = line.scrollWidth - line.clientWidth;
+    win.classList.toggle("cut-start", line.scrollLeft > 1);
+    win.classList.toggle("cut-end", line.scrollLeft < room - 1);
+  }
+
+  function centre(line) {
+    const peak = line._peak;
+    if (peak) line.scrollLeft = Math.max(0, peak.offsetLeft + peak.offsetWidth / 2 - line.clientWidth / 2);
+    markCuts(line);
+  }
+
+  // A line has no width while it is hidden (folded snippets, phones' extra clues, closed
+  // groups): it is centred the first time it is laid out, and its cues follow every resize.
+  const sizes = new ResizeObserver((entries) => entries.forEach(({ target }) => {
+    if (!target.isConnected || !target.clientWidth) return;
+    if (!target._centred) { target._centred = true; centre(target); } else markCuts(target);
+  }));
+
+  /* ---------- the value of a token: one floating box, kept inside the viewport ---------- */
+  const tip = el("div", { class: "tok-tip", id: "tok-tip", role: "tooltip", hidden: true });
+  document.body.append(tip);
+  let tipFor = null;
+  function showTip(tok) {
+    if (!tok || !tok.dataset.value) return hideTip();
+    tipFor = tok;
+    tip.textContent = fmt(Number(tok.dataset.value));
+    tip.hidden = false;
+    const r = tok.getBoundingClientRect();
+    const w = tip.offsetWidth;
+    const h = tip.offsetHeight;
+    const vw = document.documentElement.clientWidth;
+    const vh = document.documentElement.clientHeight;
+    const gap = 6;
+    let top = r.top - h - gap;
+    if (top < gap) top = r.bottom + gap;
+    top = Math.min(Math.max(gap, top), vh - h - gap);
+    const left = Math.min(Math.max(gap, r.left + r.width / 2 - w / 2), vw - w - gap);
+    tip.style.left = left + "px";
+    tip.style.top = top + "px";
+  }
+  function hideTip() { tip.hidden = true; tipFor = null; }
+  const playRoot = $("play");
+  playRoot.addEventListener("mouseover", (e) => {
+    const tok = e.target.closest(".tok[data-value]");
+    if (tok) showTip(tok);
+  });
+  playRoot.addEventListener("mouseout", (e) => {
+    if (tipFor && e.target.closest(".tok[data-value]") === tipFor && !tipFor.contains(e.relatedTarget)) hideTip();
+  });
+  // A tap shows the value (touch screens have no hover); a tap elsewhere puts it away.
+  document.addEventListener("click", (e) => {
+    const tok = e.target.closest && e.target.closest("#play .tok[data-value]");
+    if (tok) showTip(tok); else hideTip();
+  });
+  // Keyboard: a focused line shows its peak; the arrow keys walk through the words that fire.
+  playRoot.addEventListener("focusin", (e) => {
+    if (e.target.classList && e.target.classList.contains("clue-text")) showTip(e.target._peak);
+  });
+  playRoot.addEventListener("focusout", (e) => {
+    if (e.target.classList && e.target.classList.contains("clue-text")) hideTip();
+  });
+  playRoot.addEventListener("keydown", (e) => {
+    const line = e.target;
+    if (!line.classList || !line.classList.contains("clue-text") || (e.key !== "ArrowLeft" && e.key !== "ArrowRight")) return;
+    const firing = [...line.querySelectorAll(".tok[data-value]")];
+    if (!firing.length) return;
+    e.preventDefault();
+    const at = firing.indexOf(tipFor);
+    const next = firing[at < 0 ? 0 : Math.max(0, Math.min(firing.length - 1, at + (e.key === "ArrowRight" ? 1 : -1)))];
+    next.scrollIntoView({ block: "nearest", inline: "center" });
+    showTip(next);
+  });
+  // The box follows its word while the page or the row scrolls, and goes once the word is out of sight.
+  window.addEventListener("scroll", () => {
+    if (!tipFor) return;
+    const r = tipFor.getBoundingClientRect();
+    const box = (tipFor.closest(".clue-text") || document.documentElement).getBoundingClientRect();
+    const seen = r.right > Math.max(0, box.left) && r.left < Math.min(window.innerWidth, box.right)
+      && r.bottom > Math.max(0, box.top) && r.top < Math.min(window.innerHeight, box.bottom);
+    if (seen) showTip(tipFor); else hideTip();
+  }, { passive: true, capture: true });
+  window.addEventListener("resize", hideTip);
+
+  /* ---------- near-identical snippets ---------- */
+  // The puzzle API sends clues already folded (game/clues.py); a feature opened by its
+  // address comes from the feature API, which lists every record, so the same rule runs here.
+  const NEAR_TOKENS = 8;
+  const WEAKER_CEILING = 0.9;
+  function windowKey(record) {
+    const peak = peakOf(record);
+    const tokens = record.tokens || [];
+    return tokens.slice(Math.max(0, peak - NEAR_TOKENS), peak + NEAR_TOKENS + 1).join("").replace(/\s+/g, "").toLowerCase();
+  }
+  function fold(records) {
+    const groups = new Map();
+    records.forEach((r) => {
+      const key = r.hidden_explicit || !r.tokens ? Symbol("hidden") : windowKey(r);
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key).push(r);
+    });
+    return [...groups.values()].map((members) => {
+      const kept = members.reduce((a, b) => ((b.max_value || 0) > (a.max_value || 0) ? b : a));
+      const others = members.filter((m) => m !== kept);
+      return { ...kept, similar: others.map((m) => ({ tokens: m.tokens, values: m.values, max_value: m.max_value, max_position: m.max_position })),
+        duplicates: (kept.duplicates || 0) + others.reduce((n, m) => n + 1 + (m.duplicates || 0), 0) };
+    });
+  }
+  function foldAll(top, quantiles) {
+    const clues = fold(top);
+    const keys = new Set(clues.filter((c) => c.tokens).map(windowKey));
+    const strongest = Math.max(0, ...clues.map((c) => c.max_value || 0));
+    const weaker = fold(quantiles.filter((q) => !(q.tokens && keys.has(windowKey(q)))
+      && !(strongest > 0 && (q.max_value || 0) >= WEAKER_CEILING * strongest)));
+    weaker.sort((a, b) => (b.max_value || 0) - (a.max_value || 0));
+    return { clues, weaker };
+  }
+
   /* ---------- loading ---------- */
   function setStatus(node) {
     const box = $("puzzle-status");
@@ -49,13 +233,14 @@
     if (feature) {
       r = await api("GET", "/api/feature/" + [feature.model, feature.source, feature.index].map(encodeURIComponent).join("/"));
       if (r.ok) {
-        const acts = r.data.activations || [];
+        const acts = (r.data.activations || []).filter((c) => !c.held_out);
+        const folded = foldAll(acts.filter((c) => !c.kind || c.kind === "top"), acts.filter((c) => c.kind === "quantile"));
         r.data = {
           puzzle_id: null,
           feature: { model: r.data.model, source: r.data.source, index: r.data.index },
           max_activation: r.data.max_activation,
-          clues: acts.filter((c) => !c.kind || c.kind === "top"),
-          quantiles: acts.filter((c) => c.kind === "quantile"),
+          clues: folded.clues,
+          quantiles: folded.weaker,
           explanations: r.data.explanations || [],
         };
       }
@@ -84,36 +269,53 @@
     $("legend-max").textContent = fmt(state.maxAct);
     const ref = $("puzzle-ref");
     ref.textContent = featureKey(f);
-    ref.href = "/" + [f.model, f.source, f.index].map(encodeURIComponent).join("/");
+    ref.href = featureUrl(f);
+    $("btn-copy-link").dataset.url = location.origin + resumeUrl(f);
     $("btn-skip").firstChild.textContent = "Skip ";
     $("result").replaceChildren();
     $("write-error").textContent = "";
+    $("test-out").replaceChildren();
+    hideTip();
     const notice = $("scoring-notice");
     notice.textContent = puzzle.scoring_notice || "";
     notice.hidden = !puzzle.scoring_notice;
 
     const list = $("clues");
-    list.replaceChildren(...top.map(clueItem));
+    list.classList.remove("show-all");
+    list.replaceChildren(...top.map((c, i) => {
+      const item = clueItem(c);
+      // Phones show the first few, so the answer box is one scroll away.
+      if (i >= PHONE_CLUES) item.classList.add("clue-more");
+      return item;
+    }));
     if (!top.length) list.append(el("li", { class: "empty-state", text: "This feature has no examples to show." }));
+    const more = $("more-clues");
+    more.hidden = top.length <= PHONE_CLUES;
+    more.setAttribute("aria-expanded", "false");
+    more.textContent = "Show " + (top.length - PHONE_CLUES) + " more clue" + (top.length - PHONE_CLUES === 1 ? "" : "s");
 
+    // Weaker examples, strongest group first and strongest first within a group, each group
+    // labelled by its share of the strongest clue above.
     const binsBody = $("bins-body");
     binsBody.replaceChildren();
+    const strongest = Math.max(0, ...top.map((c) => c.max_value || 0)) || state.maxAct || 1;
     const groups = new Map();
     bins.forEach((c) => {
-      const key = c.quantile_bin === null || c.quantile_bin === undefined ? 0 : c.quantile_bin;
+      const key = c.quantile_bin === null || c.quantile_bin === undefined ? -1 : c.quantile_bin;
       if (!groups.has(key)) groups.set(key, []);
       groups.get(key).push(c);
     });
-    [...groups.keys()].sort((a, b) => b - a).forEach((key) => {
-      const items = groups.get(key);
-      const hi = Math.max(...items.map((c) => c.max_value || 0));
+    const peakOfGroup = (items) => Math.max(...items.map((c) => c.max_value || 0));
+    [...groups.values()].sort((a, b) => peakOfGroup(b) - peakOfGroup(a)).forEach((items) => {
+      items.sort((a, b) => (b.max_value || 0) - (a.max_value || 0));
+      const hi = peakOfGroup(items);
       binsBody.append(
-        el("p", { class: "bin-title", text: "Examples peaking around " + fmt(hi) + " (" + Math.round((100 * hi) / (state.maxAct || 1)) + "% of the strongest)" }),
+        el("p", { class: "bin-title", "data-peak": hi,
+          text: "Examples peaking around " + fmt(hi) + " (" + Math.round((100 * hi) / strongest) + "% of the strongest clue)" }),
         el("ol", { class: "clues" }, ...items.map(clueItem)));
     });
     $("bins").hidden = bins.length === 0;
-    // Scroll after layout so every line shows its strongest word.
-    requestAnimationFrame(() => document.querySelectorAll(".clue-text").forEach(scrollToTop));
+    $("bins").open = !phone.matches;
 
     renderExplanations();
 
@@ -125,17 +327,41 @@
     document.dispatchEvent(new CustomEvent("lp:puzzle", { detail: puzzle }));
   }
 
+  let similarIds = 0;
   function clueItem(clue) {
     const meta = el("div", { class: "clue-meta" },
       el("span", { class: "clue-max", title: "Strongest value in this snippet", text: fmt(clue.max_value || 0) }));
-    if (clue.duplicates > 0) {
-      meta.append(el("span", { class: "clue-dups", title: clue.duplicates + " near-identical snippets were folded into this one", text: "+" + clue.duplicates + " similar" }));
-    }
     if (clue.hidden_explicit || !clue.tokens || (clue.explicit && hideExplicit)) {
       return el("li", { class: "clue" },
         el("div", { class: "clue-text clue-hidden", text: "Hidden: this snippet may contain explicit language (change this on your profile)." }), meta);
     }
-    return el("li", { class: "clue" }, activationLine(clue, state.maxAct), meta);
+    const item = el("li", { class: "clue" }, clueLine(clue, state.maxAct), meta);
+    const similar = clue.similar || [];
+    const label = "+" + clue.duplicates + " similar";
+    if (similar.length) {
+      // The folded snippets travel with the clue: the pill opens them.
+      const list = el("ol", { class: "clue-similar", id: "similar-" + (++similarIds), hidden: true,
+        "aria-label": "Snippets nearly identical to this one" }, ...similar.map((s) => el("li", { class: "clue clue-sub" },
+        clueLine(s, state.maxAct), el("div", { class: "clue-meta" }, el("span", { class: "clue-max", text: fmt(s.max_value || 0) })))));
+      const unkept = clue.duplicates - similar.length;
+      if (unkept > 0) {
+        list.append(el("li", { class: "clue-similar-note muted small",
+          text: "And " + unkept + " more with the same text, counted but not kept." }));
+      }
+      const button = el("button", { class: "clue-dups", type: "button", "aria-expanded": "false", "aria-controls": list.id,
+        title: "Show the near-identical snippets folded into this one", text: label });
+      button.addEventListener("click", () => {
+        const open = list.hidden;
+        list.hidden = !open;
+        button.setAttribute("aria-expanded", String(open));
+      });
+      meta.append(button);
+      item.append(list);
+    } else if (clue.duplicates > 0) {
+      // Only counted by the pipeline: nothing to open, so plain text, not a button.
+      meta.append(el("span", { class: "clue-dups", title: clue.duplicates + " near-identical snippets were folded into this one (not kept)", text: label }));
+    }
+    return item;
   }
 
   function renderExplanations() {
@@ -159,8 +385,11 @@
         "aria-label": "Report explanation " + (i + 1) + " to the moderators", onclick: () => openReport(e) }, "Report");
       return el("li", { class: "expl" + (mine ? " mine" : "") + (best !== null && e.score === best ? " best" : ""), "data-id": e.id },
         button,
-        el("div", { class: "expl-body" }, el("bdi", { class: "expl-text", dir: "auto", text: e.text }), meta),
-        report);
+        el("div", { class: "expl-body" }, el("bdi", { class: "expl-text", dir: "auto", text: displayText(e.text) }), meta),
+        el("div", { class: "expl-actions" },
+          el("a", { class: "expl-link small", href: featureUrl(state.puzzle.feature) + "#explanation-" + encodeURIComponent(e.id),
+            "aria-label": "Link to explanation " + (i + 1) + " on the feature page", text: "Link" }),
+          report));
     }));
     if (!items.length) list.append(el("li", { class: "empty-state", text: "No explanations yet. Be the first!" }));
     $("expl-hint").hidden = !items.length;
@@ -180,7 +409,7 @@
     if (!window.LP.authenticated) return needLogin("Votes count towards the leaderboard, so they need an account. It takes a few seconds.");
     if (!state.hasVoted) {
       state.pendingVote = expl;
-      $("vote-dialog-text").textContent = expl.text;
+      $("vote-dialog-text").textContent = displayText(expl.text);
       $("vote-dialog").showModal();
       return;
     }
@@ -265,7 +494,7 @@
     }
     const box = el("div", { class: "notice notice-warn", id: "duplicate-notice" },
       el("p", { text: data.near_duplicate ? "Someone already wrote something very close:" : "Someone already wrote exactly that:" }),
-      existing ? el("p", {}, el("bdi", { dir: "auto", class: "expl-text", text: "“" + existing.text + "”" })) : null);
+      existing ? el("p", {}, el("bdi", { dir: "auto", class: "expl-text", text: "“" + displayText(existing.text) + "”" })) : null);
     if (existing) {
       box.append(el("button", { class: "btn btn-primary btn-small", type: "button", id: "upvote-instead", onclick: () => vote(existing) }, "Upvote it instead"));
     }
@@ -286,72 +515,98 @@
     }
     const left = typeof mine.left === "number" ? mine.left : null;
     if (left !== null) $("write-quota").textContent = left + " scored explanation" + (left === 1 ? "" : "s") + " left today.";
-    const box = el("div", { class: "notice", id: "submission" });
     if (mine.status === "draft") {
-      box.classList.add("notice-warn");
-      box.append(el("p", { id: "submission-status", text: "Saved as a draft: over today's limit. It will be scored later (or sooner if others vote for it)." }));
-    } else if (mine.status === "scored") {
-      box.append(el("p", { id: "submission-status", text: "Saved and scored." }));
-    } else {
-      box.append(el("p", { id: "submission-status", text: "Queued for scoring" + (left !== null ? " (" + left + " left today)" : "") + "." }),
-        el("p", { id: "score-live", class: "muted" }, el("span", { class: "spinner" }), " The computer is testing your explanation…"));
-      startPolling(mine.id);
+      resultCard("draft", "warn", el("p", { id: "submission-status",
+        text: "Saved as a draft: over today's limit. It will be scored later (or sooner if others vote for it)." }));
+      return;
     }
+    resultCard("queued", "neutral",
+      el("p", { id: "submission-status", text: mine.status === "scored" ? "Saved and scored; fetching the score…"
+        : "Queued for scoring" + (left !== null ? " (" + left + " left today)" : "") + "." }),
+      el("p", { id: "score-live", class: "muted" }, el("span", { class: "spinner" }), " The computer is testing your explanation…"));
+    startPolling(mine.id, mine.status === "scored");
+  }
+
+  /* ---------- the result card: one state at a time ---------- */
+  // queued, then scored or failed; a draft stays a draft. The tone says how it went: green
+  // only for a real new best, a warning for a score at or below zero or no score at all.
+  const TONES = { good: "notice notice-good", neutral: "notice", warn: "notice notice-warn", bad: "notice notice-bad" };
+  function resultCard(name, tone, ...children) {
+    const box = el("div", { class: TONES[tone] + " result-" + name, id: "submission", "data-state": name, "data-tone": tone }, ...children);
     $("result").replaceChildren(box);
+    return box;
+  }
+
+  function verdictText(msg) {
+    const best = typeof msg.previous_best === "number" ? msg.previous_best : null;
+    const diff = typeof msg.difference === "number" ? msg.difference : null;
+    const margin = typeof msg.noise === "number" ? msg.noise : null;
+    if (!msg.beat_best && best !== null && diff !== null && margin !== null && diff > 0) {
+      return "That is " + fmt(diff) + " above the best so far (" + fmt(best) + "), but a new best must beat it by more than "
+        + fmt(margin) + " (the scorer's noise on these examples), so it does not count as a new best.";
+    }
+    if (msg.verdict) return displayText(msg.verdict);
+    if (msg.beat_best) return best !== null ? "A new best: you beat " + fmt(best) + "." : "A new best: the first score on this feature.";
+    return best !== null ? "The best so far is " + fmt(best) + "." : "";
   }
 
   /* ---------- the score arrives (socket first, polling as a fallback) ---------- */
   function showScore(msg, via) {
     if (!state.mine || msg.explanation_id !== state.mine.id || state.mine.done) return;
+    if (!$("submission")) return;
     state.mine.done = true;
     clearInterval(state.pollTimer);
-    const box = $("submission");
-    if (!box) return;
-    box.dataset.via = via;
-    const live = $("score-live") || el("p", { id: "score-live" });
-    live.classList.remove("muted");
-    const statusLine = $("submission-status");
-    if (statusLine) statusLine.append(msg.status === "failed" ? " Scoring failed." : " Scored!");
-    if (msg.status === "failed" || typeof msg.score !== "number") {
-      box.className = "notice notice-bad";
-      live.textContent = msg.status === "failed"
-        ? "Scoring failed" + (msg.error ? ": " + msg.error : "") + ". Your explanation is saved; a moderator can retry the scoring."
-        : "Scoring finished without a number (the examples gave nothing to compare).";
+    let box;
+    if (msg.status === "failed") {
+      box = resultCard("failed", "bad", el("p", { id: "submission-status", text: "Scoring failed." }),
+        el("p", { id: "score-live", text: (msg.error ? displayText(msg.error) + ". " : "")
+          + "Your explanation is saved; a moderator can retry the scoring." }));
+    } else if (typeof msg.score !== "number") {
+      box = resultCard("scored", "warn", el("p", { id: "submission-status", text: "Scored, without a number." }),
+        el("p", { id: "score-live", text: "The examples gave nothing to compare, so there is no score." }));
     } else {
-      // Green only for a real new best; a score within the noise or below is plain news.
-      box.className = msg.beat_best ? "notice notice-good" : "notice";
-      live.replaceChildren("Your score: ", el("strong", { id: "score-value", class: "score-pill", text: fmt(msg.score) }),
-        typeof msg.score_stderr === "number" ? el("span", { class: "muted", id: "score-stderr", text: " \u00b1 " + fmt(msg.score_stderr) }) : "");
-      if (msg.verdict) live.after(el("p", { id: "score-verdict", text: msg.verdict }));
-      else if (!msg.beat_best && typeof msg.previous_best === "number") live.append(" (best so far: " + fmt(msg.previous_best) + ")");
+      const tone = msg.beat_best ? "good" : msg.score <= 0 ? "warn" : "neutral";
+      box = resultCard("scored", tone,
+        el("p", { id: "submission-status", text: msg.beat_best ? "Scored: a new best." : "Scored." }),
+        el("p", { id: "score-live" }, "Your score: ", el("strong", { id: "score-value", class: "score-pill", text: fmt(msg.score) }),
+          typeof msg.score_stderr === "number" ? el("span", { class: "muted", id: "score-stderr", text: " \u00b1 " + fmt(msg.score_stderr) }) : ""));
+      const verdict = verdictText(msg);
+      if (verdict) box.append(el("p", { id: "score-verdict", text: verdict }));
+      if (msg.score <= 0 && !msg.verdict) {
+        box.append(el("p", { class: "small", text: "A score at or below 0 means the simulator could not tell from this explanation where the feature fires. Name the exact words, and the context they fire in." }));
+      }
       if (msg.beat_best) {
-        box.after(el("div", { class: "celebrate", id: "celebrate", role: "status" },
+        $("result").append(el("div", { class: "celebrate", id: "celebrate", role: "status" },
           el("span", { class: "big", "aria-hidden": "true", text: "★ ★ ★" }),
           "New best explanation!" + (typeof msg.previous_best === "number" ? " You beat " + fmt(msg.previous_best) + "." : " You are the first to score here.")));
       }
     }
-    if (!live.parentNode) box.append(live);
+    box.dataset.via = via;
     const entry = (state.puzzle.explanations || []).find((e) => e.id === msg.explanation_id);
     if (entry) { entry.score = msg.score; entry.status = msg.status; renderExplanations(); }
   }
 
   onSocket("score", (msg) => showScore(msg, "socket"));
 
-  function startPolling(id) {
+  function startPolling(id, now) {
     clearInterval(state.pollTimer);
     let rounds = 0;
-    state.pollTimer = setInterval(async () => {
-      rounds += 1;
-      // The socket normally wins; polling only covers a closed socket.
-      if (rounds < 3 && document.body.dataset.socket === "open") return;
-      if (rounds > 120) return clearInterval(state.pollTimer);
+    async function poll() {
       const r = await api("GET", "/api/explanations/" + encodeURIComponent(id));
       if (r.ok && (r.data.status === "scored" || r.data.status === "failed")) {
         // The server judges a new best (noise included); the page never second-guesses it.
         const v = r.data.best_verdict || {};
         showScore({ explanation_id: id, status: r.data.status, score: r.data.score, score_stderr: r.data.score_stderr,
-          previous_best: v.previous_best, beat_best: !!v.beat, verdict: v.message }, "poll");
+          previous_best: v.previous_best, beat_best: !!v.beat, difference: v.difference, noise: v.noise, verdict: v.message }, "poll");
       }
+    }
+    if (now) poll();
+    state.pollTimer = setInterval(() => {
+      rounds += 1;
+      // The socket normally wins; polling only covers a closed socket.
+      if (rounds < 3 && document.body.dataset.socket === "open") return;
+      if (rounds > 120) return clearInterval(state.pollTimer);
+      poll();
     }, 2500);
   }
 
@@ -360,7 +615,7 @@
     if (!window.LP.authenticated) return needLogin("Reports go to the moderators with your name, so they need an account.");
     state.reporting = expl;
     $("report-form").reset();
-    $("report-dialog-text").textContent = expl.text;
+    $("report-dialog-text").textContent = displayText(expl.text);
     $("report-dialog").showModal();
   }
   $("report-form").addEventListener("submit", async (ev) => {
@@ -384,7 +639,7 @@
     if (!state.acted && state.puzzle.puzzle_id) {
       await api("POST", "/api/puzzle/" + encodeURIComponent(state.puzzle.puzzle_id) + "/skip");
     }
-    if (history.replaceState && location.search) history.replaceState(null, "", "/");
+    if (history.replaceState && location.search) history.replaceState(null, "", "/play");
     loadPuzzle(null);
   }
   async function flag(reason) {
@@ -396,25 +651,50 @@
     if (!r.ok) return toast(r.data.error || "The report did not go through.");
     state.acted = true;
     toast(reason === "polysemantic" ? "Noted: this feature does several unrelated things. Thanks!" : "Noted: none of these fit. Thanks!");
-    if (history.replaceState && location.search) history.replaceState(null, "", "/");
+    if (history.replaceState && location.search) history.replaceState(null, "", "/play");
     loadPuzzle(null);
   }
   $("btn-skip").addEventListener("click", skip);
   $("btn-nonefit").addEventListener("click", () => flag("none_fit"));
   $("btn-poly").addEventListener("click", () => flag("polysemantic"));
 
-  /* ---------- advanced: test your own text ---------- */
+  /* ---------- test your own text ---------- */
   $("test-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = $("test-input").value;
     const out = $("test-out");
-    if (!text.trim() || !state.puzzle) return;
+    // An old result under a new (empty) text would read as the answer to it.
+    out.replaceChildren();
+    if (!text.trim()) { out.append(el("p", { class: "field-error", id: "test-error", text: "Type some text first." })); return; }
+    if (!state.puzzle) return;
     const f = state.puzzle.feature;
+    out.append(el("p", { class: "muted" }, el("span", { class: "spinner" }), " Running…"));
     const r = await api("POST", "/api/activation/test", { model: f.model, source: f.source, index: f.index, text });
-    if (!r.ok) { out.replaceChildren(el("p", { class: "field-error", text: r.data.error || "Could not test the text." })); return; }
-    const line = activationLine(r.data, Math.max(state.maxAct, r.data.max_value || 0));
-    out.replaceChildren(el("div", { class: "clue" }, line, el("div", { class: "clue-meta" }, el("span", { class: "clue-max", text: fmt(r.data.max_value || 0) }))));
-    requestAnimationFrame(() => scrollToTop(line));
+    if (!r.ok) { out.replaceChildren(el("p", { class: "field-error", id: "test-error", text: (r.data && r.data.error) || "Could not test the text." })); return; }
+    const win = clueLine(r.data, Math.max(state.maxAct, r.data.max_value || 0));
+    out.replaceChildren(el("div", { class: "clue" }, win, el("div", { class: "clue-meta" }, el("span", { class: "clue-max", text: fmt(r.data.max_value || 0) }))));
+  });
+
+  /* ---------- sharing ---------- */
+  $("btn-copy-link").addEventListener("click", async () => {
+    const url = $("btn-copy-link").dataset.url;
+    if (!url) return;
+    try {
+      await navigator.clipboard.writeText(url);
+      toast("Link copied: " + url);
+    } catch (err) {
+      toast("Copy this link: " + url);
+    }
+  });
+
+  /* ---------- phones: the first clues, the rest on request ---------- */
+  $("more-clues").addEventListener("click", () => {
+    const list = $("clues");
+    const open = !list.classList.contains("show-all");
+    list.classList.toggle("show-all", open);
+    const hidden = list.querySelectorAll(".clue-more").length;
+    $("more-clues").setAttribute("aria-expanded", String(open));
+    $("more-clues").textContent = open ? "Show fewer clues" : "Show " + hidden + " more clue" + (hidden === 1 ? "" : "s");
   });
 
   /* ---------- dialogs, tutorial, keyboard ---------- */

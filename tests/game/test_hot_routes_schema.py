@@ -24,7 +24,16 @@ def test_the_puzzle_body_is_its_schema_exactly() -> None:
     for client in (Client(), logged_in(make_user())):
         body = client.get("/api/puzzle/next").json()
         assert body["explanations"] and body["clues"]
+        # make_feature repeats one window: the copies travel folded, under `similar`.
+        assert [len(c["similar"]) for c in body["clues"]] == [2]
         assert body == _as_documented(PuzzleOut, body)
+
+
+def test_the_puzzle_schema_documents_the_folded_windows() -> None:
+    doc = Client().get("/api/openapi.json").json()
+    shown = doc["components"]["schemas"]["ClueShown"]
+    assert "similar" in shown["required"]
+    assert set(doc["components"]["schemas"]["SimilarClue"]["properties"]) == {"tokens", "values", "max_value", "max_position"}
 
 
 def test_the_feature_body_is_its_schema_exactly() -> None:

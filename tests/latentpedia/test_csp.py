@@ -285,8 +285,8 @@ def test_a_player_signs_up_and_uses_the_account_pages_under_the_policy(csp_site,
     page.fill("input[name=username]", "grace")
     page.fill("input[name=password1]", "a-long-passphrase-43")
     page.fill("input[name=password2]", "a-long-passphrase-43")
-    page.click("form button[type=submit]")  # form-action 'self', then a redirect home
-    page.wait_for_url(re.compile(r"^" + re.escape(csp_site["url"]) + r"/(\?.*)?$"))
+    page.click("form button[type=submit]")  # form-action 'self', then a redirect to play
+    page.wait_for_url(re.compile(r"^" + re.escape(csp_site["url"]) + r"/play(\?.*)?$"))
     expect(page.locator("#clues .clue").first).to_be_visible()
     page.wait_for_function("() => document.body.dataset.socket === 'open'")
 
