@@ -131,3 +131,8 @@ def set_score(explanation: Explanation, value: float | None, *, status: str = "s
     explanation.score_pack_version = explanation.feature.source.pack_version if value is not None else ""
     explanation.save()
     return explanation
+
+
+def concrete_fields(instance) -> dict[str, Any]:
+    """Every stored column of a model instance by attname: to compare two reads of one row."""
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}

@@ -211,7 +211,21 @@
     line.scrollLeft = Math.max(0, target);
   }
 
-  window.LP = { api, el, toast, me, getPref, setPref, onSocket, sendSocket, activationLine, scrollToTop, fmt, authenticated, cookie };
+  /** The API's sentence for a failed call, or one that says what to do about its status
+   * (the inference routes: rate limited, or the model server unavailable). */
+  function apiErrorMessage(r, fallback) {
+    const d = r.data || {};
+    const given = typeof d.error === "string" ? d.error : (typeof d.detail === "string" ? d.detail : "");
+    if (given) return given;
+    if (r.status === 429) {
+      const wait = r.headers && r.headers.get("Retry-After");
+      return "Too many requests; try again in " + (wait ? wait + " seconds." : "a minute.");
+    }
+    if (r.status === 503 || r.status === 502) return "The model cannot be run right now (the inference server is unavailable). Try again in a minute.";
+    return fallback + " (error " + r.status + ")";
+  }
+
+  window.LP = { api, el, toast, me, getPref, setPref, onSocket, sendSocket, activationLine, scrollToTop, fmt, authenticated, cookie, apiErrorMessage };
 })();
 
 // Shading and bar heights come as data-a / data-height: the CSP forbids style="..." in markup.

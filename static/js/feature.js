@@ -3,7 +3,7 @@
  * LP.activationLine), never as HTML. */
 (function () {
   "use strict";
-  const { api, el, fmt, activationLine, scrollToTop } = window.LP;
+  const { api, el, fmt, activationLine, scrollToTop, apiErrorMessage } = window.LP;
   const form = document.getElementById("try-form");
   if (!form) return;
   const box = form.closest("[data-model]");
@@ -17,18 +17,6 @@
   const status = document.getElementById("try-status");
   const result = document.getElementById("try-result");
   let seq = 0;
-
-  function errorMessage(r) {
-    const d = r.data || {};
-    const given = typeof d.error === "string" ? d.error : (typeof d.detail === "string" ? d.detail : "");
-    if (given) return given;
-    if (r.status === 429) {
-      const wait = r.headers && r.headers.get("Retry-After");
-      return "Too many requests; try again in " + (wait ? wait + " seconds." : "a minute.");
-    }
-    if (r.status === 503 || r.status === 502) return "The model cannot be run right now (the inference server is unavailable). Try again in a minute.";
-    return "Could not test the text (error " + r.status + ").";
-  }
 
   function setStatus(text, isError) {
     status.textContent = text;
@@ -56,7 +44,7 @@
     out.removeAttribute("aria-busy");
     if (!r.ok) {
       result.replaceChildren();
-      setStatus(errorMessage(r), true);
+      setStatus(apiErrorMessage(r, "Could not test the text"), true);
       return;
     }
     const values = r.data.values || [];

@@ -3,25 +3,12 @@
  * ever go in with textContent / attributes (LP.el), never as HTML. */
 (function () {
   "use strict";
-  const { api, el, fmt, activationLine, scrollToTop } = window.LP;
+  const { api, el, fmt, activationLine, scrollToTop, apiErrorMessage } = window.LP;
   const $ = (id) => document.getElementById(id);
   const config = JSON.parse($("search-config").textContent);
   const EMPTY = "Type some text first";
   // Picking several tokens in a row should cost one request, not one per click (rate limit).
   const RESORT_DELAY_MS = 350;
-
-  /** The API's sentence for a failed call, or one that says what to do about the status. */
-  function errorMessage(r, fallback) {
-    const d = r.data || {};
-    const given = typeof d.error === "string" ? d.error : (typeof d.detail === "string" ? d.detail : "");
-    if (given) return given;
-    if (r.status === 429) {
-      const wait = r.headers && r.headers.get("Retry-After");
-      return "Too many requests; try again in " + (wait ? wait + " seconds." : "a minute.");
-    }
-    if (r.status === 503 || r.status === 502) return "The model cannot be run right now (the inference server is unavailable). Try again in a minute.";
-    return fallback + " (error " + r.status + ")";
-  }
 
   function featureUrl(model, source, index) {
     return "/" + [model, source, String(index)].map(encodeURIComponent).join("/");
@@ -161,7 +148,7 @@
       results.removeAttribute("aria-busy");
       submit.disabled = false;
       if (!r.ok) {
-        setStatus(status, errorMessage(r, "The search failed."), true);
+        setStatus(status, apiErrorMessage(r, "The search failed."), true);
         list.replaceChildren();
         return;
       }
@@ -238,7 +225,7 @@
     if (seq !== explSeq) return;
     explSubmit.disabled = false;
     if (!r.ok) {
-      setStatus(explStatus, errorMessage(r, "The search failed."), true);
+      setStatus(explStatus, apiErrorMessage(r, "The search failed."), true);
       explList.replaceChildren();
       return;
     }

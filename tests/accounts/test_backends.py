@@ -18,13 +18,9 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache import cache
 
 from accounts.backends import AccountBackend, PasswordBackend, user_by_id
-from tests.factories import make_user
+from tests.factories import concrete_fields, make_user
 
 pytestmark = pytest.mark.django_db
-
-
-def fields(user) -> dict:
-    return {f.attname: getattr(user, f.attname) for f in user._meta.concrete_fields}
 
 
 def test_the_user_read_is_the_orms_user():
@@ -32,7 +28,7 @@ def test_the_user_read_is_the_orms_user():
     user.last_login = user.date_joined
     user.save()
     got = user_by_id(user.pk)
-    assert fields(got) == fields(get_user_model().objects.get(pk=user.pk))
+    assert concrete_fields(got) == concrete_fields(get_user_model().objects.get(pk=user.pk))
     assert not got._state.adding and got.check_password("pw-for-tests-123")
     assert user_by_id(user.pk + 1000) is None
     assert user_by_id("not a number") is None

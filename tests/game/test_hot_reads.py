@@ -29,6 +29,7 @@ from game.models import (
 )
 from game.selectors import explanation_payload, feature_records
 from tests.factories import (
+    concrete_fields,
     make_campaign,
     make_explanation,
     make_feature,
@@ -37,10 +38,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def fields(instance) -> dict:
-    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
 
 
 def test_the_feature_read_for_play_is_the_orm_feature_with_its_relations_and_no_dashboard():
@@ -53,10 +50,10 @@ def test_the_feature_read_for_play_is_the_orm_feature_with_its_relations_and_no_
 
     assert got == orm
     assert got.get_deferred_fields() == set(Feature.DASHBOARD_FIELDS)
-    assert {k: v for k, v in fields(got).items() if k not in Feature.DASHBOARD_FIELDS} == \
-        {k: v for k, v in fields(orm).items() if k not in Feature.DASHBOARD_FIELDS}
-    assert fields(got.source) == fields(orm.source) and fields(got.source.model) == fields(orm.source.model)
-    assert fields(got.prepared_clues) == fields(orm.prepared_clues)
+    assert {k: v for k, v in concrete_fields(got).items() if k not in Feature.DASHBOARD_FIELDS} == \
+        {k: v for k, v in concrete_fields(orm).items() if k not in Feature.DASHBOARD_FIELDS}
+    assert concrete_fields(got.source) == concrete_fields(orm.source) and concrete_fields(got.source.model) == concrete_fields(orm.source.model)
+    assert concrete_fields(got.prepared_clues) == concrete_fields(orm.prepared_clues)
     # The relations came with it: reading them costs no query.
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -80,7 +77,7 @@ def test_the_feature_read_by_ref_carries_every_field():
     Feature.objects.filter(pk=feature.pk).update(neighbours=[[3, 0.5]], logits_promoted=[[" cat", 1.5]])
     ref = feature.ref
     got = feature_by_ref(model=ref.model, source=ref.source, index=ref.index)
-    assert fields(got) == fields(Feature.objects.get(pk=feature.pk))
+    assert concrete_fields(got) == concrete_fields(Feature.objects.get(pk=feature.pk))
     assert got.neighbours == [[3, 0.5]] and got.get_deferred_fields() == set()
     assert feature_by_ref(model=ref.model, source=ref.source, index=ref.index + 1000) is None
     assert feature_by_ref(model=ref.model, source=ref.source, index=2**70) is None  # no overflow
@@ -131,7 +128,7 @@ def test_records_shown_are_the_orms_feature_records(in_play):
     make_record(feature=feature, token_ids=[5, 6], values=[1.0, 0], kind="quantile", quantile_bin=1)
     got = records_shown(feature, in_play=in_play)
     want = list(feature_records(feature, in_play=in_play))
-    assert [fields(r) for r in got] == [fields(r) for r in want]
+    assert [concrete_fields(r) for r in got] == [concrete_fields(r) for r in want]
     assert [r.values() for r in got] == [r.values() for r in want]
 
 
