@@ -15,6 +15,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 import threading
@@ -253,6 +254,11 @@ class Topology:
         """`sig` to web server `i` and its workers; returns once they are gone (SIGKILL after
         10 s). haproxy notices within about a second; requests meanwhile are retried elsewhere."""
         self._processes[f"web{i}"].stop(sig, timeout=10.0)
+        # The master is reaped first; a worker still closing the inherited socket could take
+        # one more connection and drop it. Gone means the port refuses connections.
+        deadline = time.monotonic() + 5.0
+        while _listening(self._web_ports[i]) and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def start_web(self, i: int) -> None:
         """Web server `i` again on its port; returns once haproxy has it back in rotation."""
@@ -362,5 +368,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _listening(port: int) -> bool:
+    """Whether anything accepts connections on 127.0.0.1:`port`."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.2)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 if __name__ == "__main__":
     raise SystemExit(main())
+

@@ -99,6 +99,15 @@ def puzzle_next(request: HttpRequest, query: PuzzleQuery = Query(...)) -> Any:
     return _puzzle_response(view, request, query)
 
 
+@router.get("/puzzle/feature/{slug:model}/{slug:source}/{int:index}", response={200: PuzzleOut, **errors(400, 401, 404, 429)},
+            auth=ANYONE, throttle=[RateLimit("puzzle")], url_name="api-puzzle-feature",
+            summary="A named feature as this player's puzzle (shared links; anonymous play allowed)")
+def puzzle_feature(request: HttpRequest, model: str = Path(..., pattern=SLUG), source: str = Path(..., pattern=SLUG),
+                   index: int = Path(..., ge=0), query: PuzzleQuery = Query(...)) -> Any:
+    view = puzzles.puzzle_serve_feature(player=player_for(request, writing=True), model=model, source=source, index=index)
+    return _puzzle_response(view, request, query)
+
+
 def _puzzle_response(view, request: HttpRequest, query: PuzzleQuery) -> HttpResponse:
     # Its clues are prepared JSON, spliced in as stored.
     return sent_as_is(puzzle_json(view, user=request.user, hide_explicit=wants_explicit_hidden(request, query)))

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Case, F, Prefetch, QuerySet, Value, When
 
 from calibration.human_score import aggregate as aggregate_human_score
+from game.display import line_label, visible_marks
 from game.hot_reads import (
     answered_simulations,
     explanation_rows,
@@ -189,12 +190,12 @@ def feature_payload(feature: Feature) -> dict[str, Any]:
 
 def _shaded(record: dict[str, Any], max_activation: float) -> dict[str, Any]:
     scale = max_activation if max_activation > 0 else max(record["values"], default=0) or 1.0
-    # Newlines shown as a visible mark keep each record on one line, as in the game.
+    # Visible marks for line breaks and control bytes keep each record on one line, as in the game.
     pairs = [
-        (tok.replace("\n", "\u21b5"), (val, round(min(1.0, max(0.0, val / scale)), 3)))
+        (visible_marks(tok), (val, round(min(1.0, max(0.0, val / scale)), 3)))
         for tok, val in zip(record["tokens"], record["values"])
     ]
-    return {**record, "pairs": pairs}
+    return {**record, "pairs": pairs, "label": line_label(record["tokens"], record["values"])}
 
 
 def feature_page_context(feature: Feature) -> dict[str, Any]:

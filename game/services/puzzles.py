@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from game.hot_reads import puzzle_view_insert
+from game.hot_reads import feature_by_ref, puzzle_view_insert
 from game.models import Feature, PuzzleView
 from game.puzzles import Player, next_feature
 from game.services.errors import ServiceError
@@ -13,6 +13,19 @@ def puzzle_serve(*, player: Player) -> PuzzleView | None:
     feature = next_feature(player)
     if feature is None:
         return None
+    return puzzle_view_insert(
+        user=player.user if player.is_user else None,
+        session_key="" if player.is_user else player.session_key,
+        feature=feature,
+    )
+
+
+def puzzle_serve_feature(*, player: Player, model: str, source: str, index: int) -> PuzzleView:
+    """The named feature as this player's puzzle (a shared link): recorded like any served
+    puzzle, so it can be skipped or flagged, with the same prepared clues."""
+    feature = feature_by_ref(model=model, source=source, index=index)
+    if feature is None:
+        raise ServiceError(f"No feature {index} in {model}/{source}.", status=404)
     return puzzle_view_insert(
         user=player.user if player.is_user else None,
         session_key="" if player.is_user else player.session_key,

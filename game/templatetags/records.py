@@ -10,6 +10,8 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from game.display import visible_marks
+
 register = template.Library()
 THOUSANDTHS = Decimal("0.001")
 
@@ -27,8 +29,16 @@ def record_tokens(record: dict[str, Any]) -> SafeString:
     for i, (token, (value, shade)) in enumerate(record["pairs"]):
         classes = "tok" + (" fires" if value > 0 else "") + (" top" if i == peak else "")
         tip = _three_places(value)
+        # data-value feeds the page's value box (common.js), title the browser's own tooltip.
         spans.append(
-            f'<span class="{classes}" data-a="{shade}" data-tip="{tip}" title="{tip}"><bdi>{escape(token)}</bdi></span>'
+            f'<span class="{classes}" data-a="{shade}" data-value="{float(value)!r}" title="activation {tip}">'
+            f"<bdi>{escape(token)}</bdi></span>"
         )
     # Every token text went through escape(); the rest is fixed markup and numbers.
     return mark_safe("".join(spans))  # noqa: S308
+
+
+@register.filter
+def visible(text: str | None) -> str:
+    """Control bytes and line breaks as visible marks; the result is still escaped on output."""
+    return visible_marks(text)

@@ -161,54 +161,156 @@
     if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(payload));
   }
 
-  /* ---- Activations: one <bdi> per token, shaded by value / max ---- */
-  const INVISIBLE = /^[\s\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]*$/;
+  /* ---- Text from data, shown as a reader will see it ---- */
+  // Tokenizers leave control bytes and odd spaces in clues and explanations; shown raw they
+  // vanish or break the line, so each becomes a visible mark. game/display.py does the same
+  // on the server-rendered pages. Always inserted through textContent.
+  const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+  const ODD_SPACE = /[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/g;
+  function displayText(text) {
+    return String(text === null || text === undefined ? "" : text)
+      .replace(/\r\n|\r|\n/g, "\u21b5")
+      .replace(/\t/g, "\u21e5")
+      .replace(CONTROL, (c) => {
+        const code = c.charCodeAt(0);
+        if (code < 0x20) return String.fromCharCode(0x2400 + code); // the Unicode control pictures
+        return code === 0x7f ? "\u2421" : "\ufffd";
+      })
+      .replace(ODD_SPACE, "\u00b7");
+  }
+  const INVISIBLE = /^[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]*$/;
   function fmt(v) {
     return (Math.round(v * 1000) / 1000).toString();
   }
-  function tokenNode(token, value, max, isTop) {
-    const node = document.createElement("bdi");
-    node.className = "tok";
-    node.setAttribute("dir", "auto");
-    let shown = token;
-    if (token.includes("\n")) {
-      shown = token.replace(/\n/g, "\u21b5");
-      node.classList.add("nl");
-    }
-    node.textContent = shown;
-    if (shown === "" || (INVISIBLE.test(shown) && !/^ +$/.test(shown))) node.classList.add("empty");
+
+  /* ---- Activations: one <bdi> per token, shaded (and underlined) by value / max ---- */
+  function peakOf(record) {
+    const values = record.values || [];
+    const n = (record.tokens || []).length;
+    if (Number.isInteger(record.max_position) && record.max_position >= 0 && record.max_position < n) return record.max_position;
+    let top = -1;
+    let best = 0;
+    values.forEach((v, i) => { if (v > best) { best = v; top = i; } });
+    return top;
+  }
+  function tokenNode(token, value, max, isPeak) {
+    const raw = String(token);
+    const node = el("bdi", { class: "tok", dir: "auto", text: displayText(raw) });
+    if (/[\r\n]/.test(raw)) node.classList.add("nl");
+    if (raw === "" || INVISIBLE.test(raw)) node.classList.add("empty");
     const a = max > 0 ? Math.max(0, Math.min(1, value / max)) : 0;
     node.style.setProperty("--a", a.toFixed(3));
     if (value > 0) {
       node.classList.add("fires");
       node.title = "activation " + fmt(value);
-      node.dataset.tip = fmt(value);
       node.dataset.value = String(value);
     }
-    if (isTop) node.classList.add("top");
+    if (isPeak) node.classList.add("top");
     return node;
   }
-  /** A clue line; scrolls so its strongest token is visible. */
-  function activationLine(record, max) {
-    const line = el("div", { class: "clue-text", dir: "ltr", tabindex: "0", "aria-label": "Text snippet; highlighted words made the feature fire" });
+  /** What a screen reader says for a line: its strongest words and their values (the shading
+   * and underlines are visual only). */
+  function lineLabel(record) {
     const values = record.values || [];
-    let top = -1;
-    let best = 0;
-    values.forEach((v, i) => { if (v > best) { best = v; top = i; } });
-    let topNode = null;
+    const tokens = record.tokens || [];
+    const firing = values.map((v, i) => [v || 0, i]).filter(([v]) => v > 0).sort((a, b) => b[0] - a[0]).slice(0, 3);
+    if (!firing.length) return "Text snippet; no word made the feature fire.";
+    const words = firing.map(([v, i]) => "\u201c" + displayText(tokens[i]).trim() + "\u201d " + fmt(v));
+    return "Text snippet; strongest on " + words[0] + (words.length > 1 ? ", then " + words.slice(1).join(", ") : "") + ".";
+  }
+  /** A clue line (focusable: it scrolls). Its peak token is line._peak. */
+  function activationLine(record, max) {
+    const line = el("div", { class: "clue-text", dir: "ltr", tabindex: "0", role: "group", "aria-label": lineLabel(record) });
+    const values = record.values || [];
+    const peak = peakOf(record);
     (record.tokens || []).forEach((tok, i) => {
-      const node = tokenNode(String(tok), values[i] || 0, max, i === top);
-      if (i === top) topNode = node;
+      const node = tokenNode(tok, values[i] || 0, max, i === peak);
+      if (i === peak) line._peak = node;
       line.append(node);
     });
-    line._topNode = topNode;
     return line;
   }
   function scrollToTop(line) {
-    const node = line._topNode;
+    const node = line._peak;
     if (!node) return;
     const target = node.offsetLeft - line.clientWidth / 3;
     line.scrollLeft = Math.max(0, target);
+  }
+
+  /* ---- The value of a token: one floating box, kept inside the viewport ---- */
+  // Shown on hover, on tap (touch screens have no hover) and for the keyboard: a focused line
+  // shows its peak and the arrow keys walk through the words that fire. A box inside the
+  // scrolling line would be clipped by it, so there is one for the page, placed by hand.
+  const LINES = ".clue-text, .tokens";
+  const FIRING = ".tok[data-value]";
+  let tip = null;
+  let tipFor = null;
+  function showTip(tok) {
+    if (!tok || !tok.dataset.value) return hideTip();
+    tipFor = tok;
+    tip.textContent = fmt(Number(tok.dataset.value));
+    tip.hidden = false;
+    const r = tok.getBoundingClientRect();
+    const w = tip.offsetWidth;
+    const h = tip.offsetHeight;
+    const vw = document.documentElement.clientWidth;
+    const vh = document.documentElement.clientHeight;
+    const gap = 6;
+    let top = r.top - h - gap;
+    if (top < gap) top = r.bottom + gap;
+    top = Math.min(Math.max(gap, top), vh - h - gap);
+    const left = Math.min(Math.max(gap, r.left + r.width / 2 - w / 2), vw - w - gap);
+    tip.style.left = left + "px";
+    tip.style.top = top + "px";
+  }
+  function hideTip() { if (tip) tip.hidden = true; tipFor = null; }
+  function peakIn(line) {
+    return line._peak || line.querySelector(".tok.top");
+  }
+  function valueTips(root) {
+    if (!tip) {
+      tip = el("div", { class: "tok-tip", id: "tok-tip", role: "tooltip", hidden: true });
+      document.body.append(tip);
+      document.addEventListener("click", (e) => {
+        const tok = e.target.closest && e.target.closest(FIRING);
+        if (tok && tok.closest("[data-value-tips]")) showTip(tok); else hideTip();
+      });
+      // The box follows its word while the page or the row scrolls, and goes once the word is out of sight.
+      window.addEventListener("scroll", () => {
+        if (!tipFor) return;
+        const r = tipFor.getBoundingClientRect();
+        const box = (tipFor.closest(LINES) || document.documentElement).getBoundingClientRect();
+        const seen = r.right > Math.max(0, box.left) && r.left < Math.min(window.innerWidth, box.right)
+          && r.bottom > Math.max(0, box.top) && r.top < Math.min(window.innerHeight, box.bottom);
+        if (seen) showTip(tipFor); else hideTip();
+      }, { passive: true, capture: true });
+      window.addEventListener("resize", hideTip);
+    }
+    root.dataset.valueTips = "1";
+    root.addEventListener("mouseover", (e) => {
+      const tok = e.target.closest(FIRING);
+      if (tok) showTip(tok);
+    });
+    root.addEventListener("mouseout", (e) => {
+      if (tipFor && e.target.closest(FIRING) === tipFor && !tipFor.contains(e.relatedTarget)) hideTip();
+    });
+    root.addEventListener("focusin", (e) => {
+      if (e.target.matches && e.target.matches(LINES)) showTip(peakIn(e.target));
+    });
+    root.addEventListener("focusout", (e) => {
+      if (e.target.matches && e.target.matches(LINES)) hideTip();
+    });
+    root.addEventListener("keydown", (e) => {
+      const line = e.target;
+      if (!line.matches || !line.matches(LINES) || (e.key !== "ArrowLeft" && e.key !== "ArrowRight")) return;
+      const firing = [...line.querySelectorAll(FIRING)];
+      if (!firing.length) return;
+      e.preventDefault();
+      const at = firing.indexOf(tipFor);
+      const next = firing[at < 0 ? 0 : Math.max(0, Math.min(firing.length - 1, at + (e.key === "ArrowRight" ? 1 : -1)))];
+      next.scrollIntoView({ block: "nearest", inline: "center" });
+      showTip(next);
+    });
   }
 
   /** The API's sentence for a failed call, or one that says what to do about its status
@@ -225,7 +327,7 @@
     return fallback + " (error " + r.status + ")";
   }
 
-  window.LP = { api, el, toast, me, getPref, setPref, onSocket, sendSocket, activationLine, scrollToTop, fmt, authenticated, cookie, apiErrorMessage };
+  window.LP = { api, el, toast, me, getPref, setPref, onSocket, sendSocket, activationLine, scrollToTop, peakOf, displayText, valueTips, hideTip, fmt, authenticated, cookie, apiErrorMessage };
 })();
 
 // Shading and bar heights come as data-a / data-height: the CSP forbids style="..." in markup.

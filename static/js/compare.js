@@ -3,9 +3,10 @@
  * Explanations are strangers' text: they only ever go in with textContent. */
 (function () {
   "use strict";
-  const { api, el, fmt, activationLine, scrollToTop } = window.LP;
+  const { api, el, fmt, activationLine, scrollToTop, displayText, valueTips } = window.LP;
   const config = JSON.parse(document.getElementById("mode-config").textContent);
   if (!config.authenticated) return; // the page shows a log-in prompt instead
+  valueTips(document.getElementById("main"));
   const $ = (id) => document.getElementById(id);
   const SIDES = { left: "A", right: "B" };
   const state = { pair: null, answered: false, sending: false };
@@ -55,7 +56,7 @@
       button.disabled = false;
       button.classList.remove("chosen");
       button.setAttribute("aria-pressed", "false");
-      $(side + "-text").textContent = pair[side].text;
+      $(side + "-text").textContent = displayText(pair[side].text);
       $(side + "-rating").textContent = "";
     }
     $("compare-next").hidden = true;

@@ -3,7 +3,10 @@
  * LP.activationLine), never as HTML. */
 (function () {
   "use strict";
-  const { api, el, fmt, activationLine, scrollToTop, apiErrorMessage } = window.LP;
+  const { api, el, fmt, activationLine, scrollToTop, apiErrorMessage, valueTips } = window.LP;
+  // Every record's values: on hover, on tap, and with the arrow keys in a focused row.
+  const page = document.querySelector(".feature-page");
+  if (page) valueTips(page);
   const form = document.getElementById("try-form");
   if (!form) return;
   const box = form.closest("[data-model]");

@@ -4,7 +4,7 @@
  * login nor a server error loses it. */
 (function () {
   "use strict";
-  const { api, el, toast, onSocket, fmt, setPref, getPref } = window.LP;
+  const { api, el, toast, onSocket, fmt, setPref, getPref, activationLine, displayText, valueTips, hideTip } = window.LP;
   const config = JSON.parse(document.getElementById("play-config").textContent);
   const $ = (id) => document.getElementById(id);
   // Phones show this many clues before a "more" button, so the answer is one scroll away.
@@ -38,61 +38,13 @@
     return "/play?feature=" + featureKey(feature).split("/").map(encodeURIComponent).join("/");
   }
 
-  /* ---------- text from data, shown as the player will read it ---------- */
-  // Tokenizers leave control bytes and odd spaces in both clues and explanations; shown raw
-  // they vanish or break the line, so each becomes a mark the player can see. Used for every
-  // clue token and every explanation, always through textContent.
-  const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-  const ODD_SPACE = /[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/g;
-  function displayText(text) {
-    return String(text === null || text === undefined ? "" : text)
-      .replace(/\r\n|\r|\n/g, "\u21b5")
-      .replace(/\t/g, "\u21e5")
-      .replace(CONTROL, (c) => {
-        const code = c.charCodeAt(0);
-        if (code < 0x20) return String.fromCharCode(0x2400 + code); // the Unicode control pictures
-        return code === 0x7f ? "\u2421" : "\ufffd";
-      })
-      .replace(ODD_SPACE, "\u00b7");
-  }
-  const INVISIBLE = /^[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]*$/;
-
   function featureUrl(f) {
     return "/" + [f.model, f.source, f.index].map(encodeURIComponent).join("/");
   }
 
   /* ---------- clue lines: centred on their peak, with a cue where they are cut ---------- */
-  function peakOf(record) {
-    const values = record.values || [];
-    const n = (record.tokens || []).length;
-    if (Number.isInteger(record.max_position) && record.max_position >= 0 && record.max_position < n) return record.max_position;
-    let top = -1;
-    let best = 0;
-    values.forEach((v, i) => { if (v > best) { best = v; top = i; } });
-    return top;
-  }
-
   function clueLine(record, max) {
-    const line = el("div", { class: "clue-text", dir: "ltr", tabindex: "0",
-      "aria-label": "Text snippet; highlighted words made the feature fire. Arrow keys read the values." });
-    const values = record.values || [];
-    const peak = peakOf(record);
-    (record.tokens || []).forEach((tok, i) => {
-      const raw = String(tok);
-      const value = values[i] || 0;
-      const node = el("bdi", { class: "tok", dir: "auto", text: displayText(raw) });
-      if (/[\r\n]/.test(raw)) node.classList.add("nl");
-      if (raw === "" || INVISIBLE.test(raw)) node.classList.add("empty");
-      const a = max > 0 ? Math.max(0, Math.min(1, value / max)) : 0;
-      node.style.setProperty("--a", a.toFixed(3));
-      if (value > 0) {
-        node.classList.add("fires");
-        node.title = "activation " + fmt(value);
-        node.dataset.value = String(value);
-      }
-      if (i === peak) { node.classList.add("top"); line._peak = node; }
-      line.append(node);
-    });
+    const line = activationLine(record, max);
     const win = el("div", { class: "clue-window" }, line);
     line.addEventListener("scroll", () => markCuts(line), { passive: true });
     sizes.observe(line);
@@ -120,104 +72,8 @@
     if (!target._centred) { target._centred = true; centre(target); } else markCuts(target);
   }));
 
-  /* ---------- the value of a token: one floating box, kept inside the viewport ---------- */
-  const tip = el("div", { class: "tok-tip", id: "tok-tip", role: "tooltip", hidden: true });
-  document.body.append(tip);
-  let tipFor = null;
-  function showTip(tok) {
-    if (!tok || !tok.dataset.value) return hideTip();
-    tipFor = tok;
-    tip.textContent = fmt(Number(tok.dataset.value));
-    tip.hidden = false;
-    const r = tok.getBoundingClientRect();
-    const w = tip.offsetWidth;
-    const h = tip.offsetHeight;
-    const vw = document.documentElement.clientWidth;
-    const vh = document.documentElement.clientHeight;
-    const gap = 6;
-    let top = r.top - h - gap;
-    if (top < gap) top = r.bottom + gap;
-    top = Math.min(Math.max(gap, top), vh - h - gap);
-    const left = Math.min(Math.max(gap, r.left + r.width / 2 - w / 2), vw - w - gap);
-    tip.style.left = left + "px";
-    tip.style.top = top + "px";
-  }
-  function hideTip() { tip.hidden = true; tipFor = null; }
-  const playRoot = $("play");
-  playRoot.addEventListener("mouseover", (e) => {
-    const tok = e.target.closest(".tok[data-value]");
-    if (tok) showTip(tok);
-  });
-  playRoot.addEventListener("mouseout", (e) => {
-    if (tipFor && e.target.closest(".tok[data-value]") === tipFor && !tipFor.contains(e.relatedTarget)) hideTip();
-  });
-  // A tap shows the value (touch screens have no hover); a tap elsewhere puts it away.
-  document.addEventListener("click", (e) => {
-    const tok = e.target.closest && e.target.closest("#play .tok[data-value]");
-    if (tok) showTip(tok); else hideTip();
-  });
-  // Keyboard: a focused line shows its peak; the arrow keys walk through the words that fire.
-  playRoot.addEventListener("focusin", (e) => {
-    if (e.target.classList && e.target.classList.contains("clue-text")) showTip(e.target._peak);
-  });
-  playRoot.addEventListener("focusout", (e) => {
-    if (e.target.classList && e.target.classList.contains("clue-text")) hideTip();
-  });
-  playRoot.addEventListener("keydown", (e) => {
-    const line = e.target;
-    if (!line.classList || !line.classList.contains("clue-text") || (e.key !== "ArrowLeft" && e.key !== "ArrowRight")) return;
-    const firing = [...line.querySelectorAll(".tok[data-value]")];
-    if (!firing.length) return;
-    e.preventDefault();
-    const at = firing.indexOf(tipFor);
-    const next = firing[at < 0 ? 0 : Math.max(0, Math.min(firing.length - 1, at + (e.key === "ArrowRight" ? 1 : -1)))];
-    next.scrollIntoView({ block: "nearest", inline: "center" });
-    showTip(next);
-  });
-  // The box follows its word while the page or the row scrolls, and goes once the word is out of sight.
-  window.addEventListener("scroll", () => {
-    if (!tipFor) return;
-    const r = tipFor.getBoundingClientRect();
-    const box = (tipFor.closest(".clue-text") || document.documentElement).getBoundingClientRect();
-    const seen = r.right > Math.max(0, box.left) && r.left < Math.min(window.innerWidth, box.right)
-      && r.bottom > Math.max(0, box.top) && r.top < Math.min(window.innerHeight, box.bottom);
-    if (seen) showTip(tipFor); else hideTip();
-  }, { passive: true, capture: true });
-  window.addEventListener("resize", hideTip);
-
-  /* ---------- near-identical snippets ---------- */
-  // The puzzle API sends clues already folded (game/clues.py); a feature opened by its
-  // address comes from the feature API, which lists every record, so the same rule runs here.
-  const NEAR_TOKENS = 8;
-  const WEAKER_CEILING = 0.9;
-  function windowKey(record) {
-    const peak = peakOf(record);
-    const tokens = record.tokens || [];
-    return tokens.slice(Math.max(0, peak - NEAR_TOKENS), peak + NEAR_TOKENS + 1).join("").replace(/\s+/g, "").toLowerCase();
-  }
-  function fold(records) {
-    const groups = new Map();
-    records.forEach((r) => {
-      const key = r.hidden_explicit || !r.tokens ? Symbol("hidden") : windowKey(r);
-      if (!groups.has(key)) groups.set(key, []);
-      groups.get(key).push(r);
-    });
-    return [...groups.values()].map((members) => {
-      const kept = members.reduce((a, b) => ((b.max_value || 0) > (a.max_value || 0) ? b : a));
-      const others = members.filter((m) => m !== kept);
-      return { ...kept, similar: others.map((m) => ({ tokens: m.tokens, values: m.values, max_value: m.max_value, max_position: m.max_position })),
-        duplicates: (kept.duplicates || 0) + others.reduce((n, m) => n + 1 + (m.duplicates || 0), 0) };
-    });
-  }
-  function foldAll(top, quantiles) {
-    const clues = fold(top);
-    const keys = new Set(clues.filter((c) => c.tokens).map(windowKey));
-    const strongest = Math.max(0, ...clues.map((c) => c.max_value || 0));
-    const weaker = fold(quantiles.filter((q) => !(q.tokens && keys.has(windowKey(q)))
-      && !(strongest > 0 && (q.max_value || 0) >= WEAKER_CEILING * strongest)));
-    weaker.sort((a, b) => (b.max_value || 0) - (a.max_value || 0));
-    return { clues, weaker };
-  }
+  // Values on hover, tap and arrow keys (common.js), for the clues and the tested text.
+  valueTips($("play"));
 
   /* ---------- loading ---------- */
   function setStatus(node) {
@@ -229,25 +85,12 @@
   async function loadPuzzle(feature) {
     clearInterval(state.pollTimer);
     setStatus(el("p", { class: "muted" }, el("span", { class: "spinner" }), " Loading a puzzle…"));
-    let r;
-    if (feature) {
-      r = await api("GET", "/api/feature/" + [feature.model, feature.source, feature.index].map(encodeURIComponent).join("/"));
-      if (r.ok) {
-        const acts = (r.data.activations || []).filter((c) => !c.held_out);
-        const folded = foldAll(acts.filter((c) => !c.kind || c.kind === "top"), acts.filter((c) => c.kind === "quantile"));
-        r.data = {
-          puzzle_id: null,
-          feature: { model: r.data.model, source: r.data.source, index: r.data.index },
-          max_activation: r.data.max_activation,
-          clues: folded.clues,
-          quantiles: folded.weaker,
-          explanations: r.data.explanations || [],
-        };
-      }
-    } else {
-      const hide = !window.LP.authenticated && localStorage.getItem("lp.hideExplicit") === "1";
-      r = await api("GET", "/api/puzzle/next" + (hide ? "?hide_explicit=1" : ""));
-    }
+    // A named feature (a shared link) is served as a puzzle too, with the same prepared clues.
+    const hide = !window.LP.authenticated && localStorage.getItem("lp.hideExplicit") === "1";
+    const path = feature
+      ? "/api/puzzle/feature/" + [feature.model, feature.source, feature.index].map(encodeURIComponent).join("/")
+      : "/api/puzzle/next";
+    const r = await api("GET", path + (hide ? "?hide_explicit=1" : ""));
     if (!r.ok) {
       setStatus(el("div", { class: "notice notice-bad" },
         el("p", { text: (r.data && r.data.error) || "Could not load a puzzle." }),
@@ -582,6 +425,7 @@
       }
     }
     box.dataset.via = via;
+    markSeenNow();
     const entry = (state.puzzle.explanations || []).find((e) => e.id === msg.explanation_id);
     if (entry) { entry.score = msg.score; entry.status = msg.status; renderExplanations(); }
   }
@@ -609,6 +453,31 @@
       poll();
     }, 2500);
   }
+
+  /* ---------- results that arrived while the player was away ---------- */
+  // Told once: shown on the next visit, then marked seen up to the moment the server read them.
+  function awayItem(r) {
+    const f = r.feature || {};
+    const outcome = r.status === "failed" ? "scoring failed; a moderator can retry it"
+      : typeof r.score === "number" ? "scored " + fmt(r.score) : "scored, without a number";
+    return el("li", { class: "away-item", "data-id": r.explanation_id },
+      el("bdi", { class: "expl-text", dir: "auto", text: "\u201c" + displayText(r.text) + "\u201d" }), " on ",
+      el("a", { href: featureUrl(f) + "#explanation-" + encodeURIComponent(r.explanation_id), text: featureKey(f) }),
+      ": ", el("strong", { text: outcome }), ".");
+  }
+  async function showAwayResults() {
+    if (!window.LP.authenticated) return;
+    const r = await api("GET", "/api/me/results");
+    if (!r.ok || !(r.data.results || []).length) return;
+    $("away-list").replaceChildren(...r.data.results.map(awayItem));
+    $("away-results").hidden = false;
+    await api("POST", "/api/me/results/seen", { until: r.data.until });
+  }
+  // A score watched arriving here needs no news on the next visit.
+  function markSeenNow() {
+    if (window.LP.authenticated) api("POST", "/api/me/results/seen", { until: new Date().toISOString() });
+  }
+  $("away-close").addEventListener("click", () => { $("away-results").hidden = true; });
 
   /* ---------- reporting an explanation ---------- */
   function openReport(expl) {
@@ -761,6 +630,7 @@
 
   /* ---------- start ---------- */
   const pending = config.pendingResult;
+  showAwayResults();
   loadPuzzle(config.resume).then(() => {
     if (!pending) return;
     // The explanation typed before signing up was submitted on login.

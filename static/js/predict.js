@@ -50,7 +50,7 @@
   function render(task) {
     state.task = task;
     setStatus(null);
-    $("predict-explanation").textContent = task.explanation.text;
+    $("predict-explanation").textContent = LP.displayText(task.explanation.text);
     const n = task.snippets.length;
     $("snippets").replaceChildren(...task.snippets.map((s, k) => el("li", { class: "snippet", "data-snippet": k },
       el("div", { class: "snippet-line", role: "group", "aria-label": "Snippet " + (k + 1) + " of " + n },

@@ -3,9 +3,10 @@
  * ever go in with textContent / attributes (LP.el), never as HTML. */
 (function () {
   "use strict";
-  const { api, el, fmt, activationLine, scrollToTop, apiErrorMessage } = window.LP;
+  const { api, el, fmt, activationLine, scrollToTop, apiErrorMessage, displayText, valueTips } = window.LP;
   const $ = (id) => document.getElementById(id);
   const config = JSON.parse($("search-config").textContent);
+  valueTips($("main"));
   const EMPTY = "Type some text first";
   // Picking several tokens in a row should cost one request, not one per click (rate limit).
   const RESORT_DELAY_MS = 350;
@@ -121,7 +122,7 @@
             el("a", { class: "result-link", href: featureUrl(model, r.source, r.index), text: r.source + " / " + r.index }),
             el("span", { class: "result-max", title: "Highest activation on your text", text: "max " + fmt(r.max_value) })),
           r.explanation
-            ? el("p", { class: "result-expl" }, el("bdi", { dir: "auto", text: r.explanation }))
+            ? el("p", { class: "result-expl" }, el("bdi", { dir: "auto", text: displayText(r.explanation) }))
             : el("p", { class: "result-expl muted", text: "No explanation yet." }),
           el("div", { class: "clue result-tokens" }, line));
       }));
@@ -204,7 +205,7 @@
     if (e.author) meta.push(el("span", {}, "by ", el("bdi", { dir: "auto", text: e.author })));
     meta.push(el("span", { text: e.votes + (e.votes === 1 ? " vote" : " votes") }));
     return el("li", { class: "expl-hit" },
-      el("p", { class: "result-expl" }, el("bdi", { dir: "auto", text: e.text })),
+      el("p", { class: "result-expl" }, el("bdi", { dir: "auto", text: displayText(e.text) })),
       el("div", { class: "expl-hit-meta muted small" }, ...meta));
   }
 

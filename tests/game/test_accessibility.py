@@ -37,8 +37,6 @@ def check(page, name: str, found: dict[str, list[str]]) -> None:
         found[name] = violations
 
 
-@pytest.mark.xfail(strict=True, reason="two serious violations left: the play page's legend shade at 0.8 "
-                   "(colour contrast) and the feature page's scrolling record rows (no keyboard access)")
 def test_the_main_pages_have_no_serious_accessibility_violations(site, browser):  # noqa: F811
     from playwright.sync_api import expect
 

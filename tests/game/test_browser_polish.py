@@ -7,8 +7,9 @@ The site and the browser are `tests/game/test_browser.py`'s (its data from `brow
 `add_echo_data` adds an `echo` feature (its own small model) whose records repeat one snippet
 in near-identical windows, carry tokenizer debris and list "weaker" examples as strong as the
 top clues, and makes it the only feature in play, so `/play` serves it through the puzzle API
-(folded by the server) and `/play?feature=...` through the feature API (folded by the page).
-Screenshots go to tests/artifacts/, where test_browser.py puts its own.
+(folded by the server), as `/play?feature=...` does through the named-puzzle route. It also
+adds the players these tests log in as. Screenshots go to tests/artifacts/, where
+test_browser.py puts its own.
 """
 
 from __future__ import annotations
@@ -55,6 +56,12 @@ HELD_OUT = [("The {goat} ate the grass .", 0.9), ("A {hen} pecked at the corn ."
 DEBRIS_EXPLANATION = "animals\u0016 doing\nthings \ufffd"
 # Names punctuation the feature never fires on: the scorer's correlation comes out below 0.
 NEGATIVE_EXPLANATION = "the full stop at the end of a sentence"
+
+
+# Each test that writes plays as its own player, so daily limits and votes never cross.
+ECHO_PLAYERS = ("keyboard", "ahead", "behind", "away")
+# Names the held-out snippets' animals: scores well above 0 on this feature.
+ANIMALS_EXPLANATION = "names of animals like a goat, a hen, a sheep, a dog or a cat"
 
 
 def add_echo_data() -> dict:
@@ -106,20 +113,43 @@ def add_echo_data() -> dict:
         score_pack_version=source.pack_version)
     Campaign.objects.update(active=False)
     Campaign.objects.create(slug="echo", name="Echo", active=True).features.set([feature])
+    from django.contrib.auth import get_user_model
+
+    from tests.game.browser_data import PASSWORD
+
+    for name in ECHO_PLAYERS:
+        get_user_model().objects.create_user(name, f"{name}@example.com", PASSWORD)
     return {"ref": {"model": model.slug, "source": source.slug, "index": feature.index}, "debris_id": debris.pk}
+
+
+def _in_site(live: dict, call: str) -> object:
+    """Run `call` (an expression on this module's names) in Django against the site's
+    database, in a process of its own; its value comes back through JSON."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(SQLITE_PATH=str(live["server_log"].parent / "db.sqlite3"), DJANGO_SETTINGS_MODULE="latentpedia.settings")
+    code = f"import json, django; django.setup(); from tests.game import test_browser_polish as t; print(json.dumps(t.{call}))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="module")
 def echo(site):  # noqa: F811 (the imported fixture)
     """`add_echo_data` run against the site's database."""
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(SQLITE_PATH=str(site["server_log"].parent / "db.sqlite3"), DJANGO_SETTINGS_MODULE="latentpedia.settings")
-    code = ("import json, django; django.setup(); "
-            "from tests.game.test_browser_polish import add_echo_data; print(json.dumps(add_echo_data()))")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    out = done.stdout
-    return {**site, **json.loads(out.strip().splitlines()[-1])}
+    return {**site, **_in_site(site, "add_echo_data()")}
+
+
+def set_rival_just_below(explanation_id: int, debris_id: int, gap: float) -> float:
+    """Take the explanation away and make the debris explanation the best so far, `gap` below
+    its score: the same text, scored again, then beats the best by less than the scorer's noise."""
+    from game.models import Explanation
+    from game.services.explanations import explanation_delete
+
+    mine = Explanation.objects.select_related("author").get(pk=explanation_id)
+    score = mine.score_value
+    explanation_delete(mine, by=mine.author)
+    Explanation.objects.filter(pk=debris_id).update(score_value=score - gap, score_stderr=None)
+    return score
 
 
 class _Page:
@@ -362,3 +392,150 @@ def test_a_negative_score_is_not_shown_as_a_success(echo, browser):  # noqa: F81
     page.screenshot(path=str(ARTIFACTS / "polish-negative-score.png"))
     assert w.close() == []
 
+
+
+def _submit_and_wait_scored(page) -> None:
+    from playwright.sync_api import expect
+
+    card = page.locator("#submission")
+    expect(card).to_have_attribute("data-state", "queued")
+    expect(card).to_have_attribute("data-state", "scored", timeout=120_000)
+
+
+def test_play_end_to_end_from_the_keyboard_with_strength_shown_beyond_colour(echo, browser):  # noqa: F811
+    from playwright.sync_api import expect
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    w = _Page(browser)
+    page = w.page
+    _log_in(page, echo["url"], "keyboard")
+    _open(page, echo["url"] + "/play")
+    # A first visit opens the tutorial; Escape puts it away, for good.
+    expect(page.locator("#tutorial")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("#tutorial")).to_be_hidden()
+
+    # Tab reaches the clues; the arrow keys read the values of the words that fire.
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.matches('#clues .clue-text')"):
+            break
+    else:
+        raise AssertionError("Tab never reached a clue")
+    line = page.locator("#clues .clue-text:focus")
+    label = line.get_attribute("aria-label")
+    assert label.startswith("Text snippet; strongest on \u201c") and re.search(r"\d", label), label
+    page.keyboard.press("ArrowRight")
+    _tip_value_inside(page, line.locator(".tok[data-value]").first)
+
+    # Strength is not told by colour alone: the underline thickens with it.
+    widths = page.locator("#clues .tok.fires").evaluate_all(
+        "ns => ns.map(n => [Number(getComputedStyle(n).getPropertyValue('--a')), getComputedStyle(n).boxShadow])")
+    weak, strong = min(widths), max(widths)
+    assert weak[0] < strong[0] and weak[1] != strong[1], widths
+
+    # "e" goes to the answer; Ctrl+Enter sends it; the score arrives in the card.
+    page.keyboard.press("e")
+    assert page.evaluate("document.activeElement.id") == "write-text"
+    page.keyboard.type("animals and what they do")
+    page.keyboard.press("Control+Enter")
+    _submit_and_wait_scored(page)
+    page.screenshot(path=str(ARTIFACTS / "keyboard-scored.png"))
+
+    # Escape leaves the text box; "1" votes for the first explanation, confirmed from the keyboard.
+    page.keyboard.press("Escape")
+    page.keyboard.press("1")
+    expect(page.locator("#vote-dialog")).to_be_visible()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "vote-confirm"
+    page.keyboard.press("Enter")
+    expect(page.locator("#toast")).to_contain_text("Vote counted")
+    page.screenshot(path=str(ARTIFACTS / "keyboard-voted.png"))
+    assert w.close() == []
+
+
+def test_a_gain_within_the_scorers_noise_says_why_it_is_not_a_new_best(echo, browser):  # noqa: F811
+    from playwright.sync_api import expect
+
+    from game.services.points import NEW_BEST_MARGIN, NEW_BEST_MIN_SCORE
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    url = echo["url"] + "/play?feature=" + _feature_path(echo["ref"])
+    w = _Page(browser)
+    page = w.page
+    _log_in(page, echo["url"], "ahead")
+    _open(page, url)
+    page.fill("#write-text", ANIMALS_EXPLANATION)
+    page.click("#btn-submit")
+    _submit_and_wait_scored(page)
+    mine = int(page.locator("#explanations li.mine").get_attribute("data-id"))
+    w.close()
+
+    gap = NEW_BEST_MARGIN / 2
+    score = _in_site(echo, f"set_rival_just_below({mine}, {echo['debris_id']}, {gap})")
+    assert score >= NEW_BEST_MIN_SCORE + gap, f"the scorer gave {score}: too low to be a best at all"
+
+    w = _Page(browser)
+    page = w.page
+    _log_in(page, echo["url"], "behind")
+    _open(page, url)
+    page.fill("#write-text", ANIMALS_EXPLANATION)
+    page.click("#btn-submit")
+    _submit_and_wait_scored(page)
+    card = page.locator("#submission")
+    assert abs(float(page.locator("#score-value").inner_text()) - score) < 1e-3
+    expect(page.locator("#submission-status")).to_have_text("Scored.")
+    expect(card).to_have_attribute("data-tone", "neutral")
+    expect(page.locator("#celebrate")).to_have_count(0)
+    verdict = page.locator("#score-verdict")
+    expect(verdict).to_contain_text("above the best so far")
+    expect(verdict).to_contain_text("the scorer's noise")
+    expect(verdict).to_contain_text("does not count as a new best")
+    page.screenshot(path=str(ARTIFACTS / "polish-within-noise.png"))
+    assert w.close() == []
+
+
+def test_a_score_that_finished_while_away_is_told_once_on_the_next_visit(echo, browser):  # noqa: F811
+    from playwright.sync_api import expect
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    w = _Page(browser)
+    page = w.page
+    _log_in(page, echo["url"], "away")
+    page.goto(echo["url"] + "/leaderboard")
+    # A returning player: the tutorial is behind them.
+    assert page.evaluate("LP.setPref('onboarded', true).then(r => r.ok)")
+    # Sent from another page, and scored while the player is not on the play page.
+    ref = echo["ref"]
+    sent = page.evaluate("(body) => LP.api('POST', '/api/explanations', body)", {**ref, "text": "creatures moving about outdoors"})
+    assert sent["status"] == 201, sent
+    explanation_id = sent["data"]["id"]
+    for _ in range(240):
+        status = page.evaluate("(id) => LP.api('GET', '/api/explanations/' + id).then(r => r.data.status)", explanation_id)
+        if status in ("scored", "failed"):
+            break
+        page.wait_for_timeout(500)
+    assert status == "scored", status
+
+    _open(page, echo["url"] + "/play")
+    news = page.locator("#away-results")
+    expect(news).to_be_visible()
+    item = news.locator(f".away-item[data-id='{explanation_id}']")
+    expect(item).to_contain_text("\u201ccreatures moving about outdoors\u201d")
+    expect(item).to_contain_text("scored ")
+    expect(item.locator("a")).to_have_attribute("href", "/" + _feature_path(ref) + f"#explanation-{explanation_id}")
+    page.screenshot(path=str(ARTIFACTS / "polish-results-while-away.png"))
+    page.click("#away-close")
+    expect(news).to_be_hidden()
+
+    # Told once: the mark has moved, and the next visit says nothing.
+    for _ in range(40):
+        if page.evaluate("LP.api('GET', '/api/me/results').then(r => r.data.results.length)") == 0:
+            break
+        page.wait_for_timeout(250)
+    else:
+        raise AssertionError("the results were not marked as seen")
+    _open(page, echo["url"] + "/play")
+    page.wait_for_load_state("networkidle")
+    expect(news).to_be_hidden()
+    assert w.close() == []

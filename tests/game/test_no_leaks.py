@@ -9,6 +9,7 @@ import pytest
 from django.db import transaction
 
 from game import jobs as scoring_jobs
+from game.display import visible_marks
 from game.importer import import_pack
 from game.models import ActivationRecord, Campaign, Explanation, Feature
 from jobs.worker import work
@@ -65,20 +66,20 @@ def _page_records(html: str) -> list[list[str]]:
     import html as htmlmod
     import re
 
-    rows = re.findall(r'<span class="tokens">(.*?)</span>\s*(?:<span class="clue-dups"|</div>)', html, re.S)
+    rows = re.findall(r'<span class="tokens"[^>]*>(.*?)</span>\s*(?:<span class="clue-dups"|</div>)', html, re.S)
     return [[htmlmod.unescape(t) for t in re.findall(r"<bdi>(.*?)</bdi>", row, re.S)] for row in rows]
 
 
 def test_the_feature_page_shows_no_scoring_record(client, feature) -> None:
     shown = _page_records(client.get("/%s/%s/%s" % REF).content.decode())
-    as_shown = [[t.replace("\n", "\u21b5") for t in tokens] for tokens in clue_token_lists(feature)]
+    as_shown = [[visible_marks(t) for t in tokens] for tokens in clue_token_lists(feature)]
     assert sorted(shown) == sorted(as_shown)
     for tokens in scoring_token_lists(feature):
-        assert [t.replace("\n", "\u21b5") for t in tokens] not in shown
+        assert [visible_marks(t) for t in tokens] not in shown
     Campaign.objects.update(active=False)
     shown = _page_records(client.get("/%s/%s/%s" % REF).content.decode())
     held = feature.records.get(held_out=True).tokens(feature.source.model)
-    assert [t.replace("\n", "\u21b5") for t in held] in shown
+    assert [visible_marks(t) for t in held] in shown
 
 
 def test_the_export_leaves_out_scoring_records_of_in_play_features(client, feature) -> None:
@@ -117,3 +118,9 @@ def test_puzzle_clues_never_include_scoring_records(client, feature) -> None:
     assert (body["feature"]["source"], body["feature"]["index"]) == (REF[1], REF[2])
     shown = [c["tokens"] for c in body["clues"] + body["quantiles"]]
     assert all(tokens not in shown for tokens in scoring_token_lists(feature))
+
+
+def test_a_puzzle_opened_by_its_link_never_includes_scoring_records(client, feature) -> None:
+    body = client.get("/api/puzzle/feature/%s/%s/%s" % REF).json()
+    shown = [c["tokens"] for c in body["clues"] + body["quantiles"]]
+    assert shown and all(tokens not in shown for tokens in scoring_token_lists(feature))
