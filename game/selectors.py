@@ -223,7 +223,17 @@ def feature_page_context(feature: Feature) -> dict[str, Any]:
         "quantile_records": [r for r in records if r["kind"] == ActivationRecord.Kind.QUANTILE],
         "density_pct": 100 * feature.frac_nonzero,
         "histogram_bars": bars,
+        "steer_strength": steer_strength_suggested(feature.max_activation),
     }
+
+
+# The steering form starts at this multiple of the feature's strongest activation: pushed only
+# as hard as it ever fires, a feature rarely changes what a model writes.
+STEER_SUGGESTED_MULTIPLE = 4
+
+
+def steer_strength_suggested(max_activation: float) -> float:
+    return round(STEER_SUGGESTED_MULTIPLE * max(max_activation, 0.0), 1) or 1.0
 
 
 def explanation_search(query: str, *, limit: int = 50) -> list[Explanation]:

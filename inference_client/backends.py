@@ -1,4 +1,4 @@
-"""The two ways to reach a model, with the same two calls and the same answers: over HTTP
+"""The two ways to reach a model, with the same calls and the same answers: over HTTP
 from `inference_client.server`, or the engine in this process (one per pack per process).
 
 Both raise `InferenceError` with the HTTP status to answer: 4xx for the caller's mistakes,
@@ -20,6 +20,9 @@ from inference_client.errors import InferenceError
 
 class Inference(Protocol):
     def feature_activation(self, text: str, source: str, index: int) -> dict[str, Any]: ...
+
+    def steer(self, prompt: str, source: str, index: int, strength: float, *, seed: int = 0,
+              max_new_tokens: int = 32) -> dict[str, Any]: ...
 
     def search_all(
         self, text: str, sources: list[str] | None = None, sort_by_token_indexes: list[int] | None = None,
@@ -46,6 +49,11 @@ class HttpInference:
         if sort_by_token_indexes:
             body["sort_by_token_indexes"] = sort_by_token_indexes
         return self._post("/search", body)
+
+    def steer(self, prompt: str, source: str, index: int, strength: float, *, seed: int = 0,
+              max_new_tokens: int = 32) -> dict[str, Any]:
+        return self._post("/steer", {"model": self.model_slug, "source": source, "index": index, "prompt": prompt,
+                                     "strength": strength, "seed": seed, "max_new_tokens": max_new_tokens})
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         request = urllib.request.Request(
@@ -92,6 +100,10 @@ class LocalInference:
         num_results: int = 25,
     ) -> dict[str, Any]:
         return self.engine.search_all(text, sources, sort_by_token_indexes, num_results)
+
+    def steer(self, prompt: str, source: str, index: int, strength: float, *, seed: int = 0,
+              max_new_tokens: int = 32) -> dict[str, Any]:
+        return self.engine.steer(prompt, source, index, strength, seed=seed, max_new_tokens=max_new_tokens)
 
 
 # Engines are read-only once loaded: one per pack directory per process.

@@ -27,6 +27,11 @@ import torch
 from inference_client.errors import InferenceError
 
 DEFAULT_MAX_TOKENS = 1024
+# Steering: sampled text (greedy text from a small model repeats itself), from the k likeliest
+# tokens at this temperature, so a seed gives the same text every time.
+STEER_TEMPERATURE = 0.8
+STEER_TOP_K = 40
+MAX_NEW_TOKENS = 128
 _BLOCK = re.compile(r"^blocks\.(\d+)\.")
 
 
@@ -197,15 +202,20 @@ class InferenceEngine:
         tokens, acts = self._run(text, list(source_slugs) if source_slugs else list(self.sources))
         return tokens, {k: v.cpu().numpy() for k, v in acts.items()}
 
-    # ---- the two questions the site asks --------------------------------------------------
-    def feature_activation(self, text: str, source: str, index: int) -> dict[str, Any]:
-        """One feature on the text: {tokens, values, max_value}."""
+    def feature(self, source: str, index: int) -> FeatureSource:
+        """The source of feature `index`, once the index is known to be in its range."""
         spec = self.source(source)
         if not 0 <= index < spec.width:
             raise InferenceError(
                 f"Source {source} has features 0 to {spec.width - 1}; there is no feature {index}.",
                 status=404, field="index",
             )
+        return spec
+
+    # ---- the questions the site asks ------------------------------------------------------
+    def feature_activation(self, text: str, source: str, index: int) -> dict[str, Any]:
+        """One feature on the text: {tokens, values, max_value}."""
+        self.feature(source, index)
         tokens, acts = self._run(text, [source], field="source")
         values = acts[source][:, index].cpu().numpy()
         return {"tokens": tokens, "values": _rounded(values), "max_value": _round(values.max())}
@@ -245,6 +255,88 @@ class InferenceEngine:
             for w, i, col in zip(which.tolist(), local.tolist(), columns)
         ]
         return {"tokens": tokens, "results": results}
+
+
+    def steer(self, prompt: str, source: str, index: int, strength: float, *, seed: int = 0,
+              max_new_tokens: int = 32) -> dict[str, Any]:
+        """The prompt continued twice from the same seed: as the model would (`default`), and
+        with the feature pushed by `strength` at every position (`steered`).
+
+        Pushing adds `strength` times the feature's decoder direction (an SAE latent) to the
+        activations at the source's hook point, or `strength` to the neuron's own activation:
+        either way the feature's output grows as if it fired `strength` harder. Both texts are
+        sampled with their own generator seeded alike, so at strength 0 they are the same text,
+        and any difference comes from the feature. {default, steered, default_tokens,
+        steered_tokens, prompt_tokens}: the texts are the continuations, without the prompt."""
+        spec = self.feature(source, index)
+        most = min(MAX_NEW_TOKENS, self.max_tokens - 1)  # and at least one token of prompt
+        if not 1 <= max_new_tokens <= most:
+            raise InferenceError(f"'max_new_tokens' is from 1 to {most} for this model.", field="max_new_tokens")
+        if not np.isfinite(strength):
+            raise InferenceError("'strength' must be a finite number.", field="strength")
+        if not prompt.strip():
+            raise InferenceError("The prompt is empty; type the start of a text.", field="prompt")
+        ids = self.tokenizer.encode(prompt)
+        room = self.max_tokens - max_new_tokens
+        if len(ids) > room:
+            raise InferenceError(
+                f"The prompt is {len(ids)} tokens long; with {max_new_tokens} new tokens this model takes "
+                f"a prompt of at most {room} tokens.", field="prompt",
+            )
+        push = self._push(spec, index, float(strength))
+        with self._lock, torch.no_grad():
+            default, steered = self._sample_pair(ids, push, spec.hook_point, seed, max_new_tokens)
+        return {
+            "default": self.tokenizer.decode(default), "steered": self.tokenizer.decode(steered),
+            "default_tokens": self.display(default), "steered_tokens": self.display(steered),
+            "prompt_tokens": self.display(ids),
+        }
+
+    def _push(self, spec: FeatureSource, index: int, strength: float) -> torch.Tensor:
+        """What to add to one position's hooked activations (flattened past the position axis)."""
+        if spec.sae is not None:
+            return strength * spec.sae.W_dec[index].detach().float().reshape(-1)
+        push = torch.zeros(spec.width, device=self.device)
+        push[index] = strength
+        return push
+
+    def _sample_pair(self, ids: list[int], push: torch.Tensor, hook_point: str, seed: int,
+                     steps: int) -> tuple[list[int], list[int]]:
+        """Rows 0 (unsteered) and 1 (steered) in one batch; each row draws from its own generator."""
+        x = torch.tensor([[self.tokenizer.bos_id, *ids]] * 2, dtype=torch.long, device=self.device)
+
+        def add(acts: torch.Tensor, hook: Any) -> torch.Tensor:
+            flat = acts.reshape(acts.shape[0], acts.shape[1], -1)
+            flat[1] += push.to(flat.dtype)
+            return flat.reshape(acts.shape)
+
+        generators = []
+        for _ in range(2):
+            g = torch.Generator(device=self.device)
+            g.manual_seed(int(seed))
+            generators.append(g)
+        # Keys and values of the positions already read are kept: each step reads one new token
+        # (the push, added at every position, reaches it through the hook as it did the prompt).
+        kv = _kv_cache(self.model.cfg, self.device, batch_size=2)
+        step_in, new = x, []
+        for _ in range(steps):
+            # No padding anywhere: every position is attended (given, as the model may have no tokenizer).
+            logits = self.model.run_with_hooks(step_in, fwd_hooks=[(hook_point, add)], past_kv_cache=kv,
+                                               attention_mask=torch.ones_like(step_in))[:, -1, :]
+            top = torch.topk(logits.float() / STEER_TEMPERATURE, min(STEER_TOP_K, logits.shape[-1]))
+            probs = torch.softmax(top.values, dim=-1)
+            step_in = torch.stack([
+                top.indices[r, torch.multinomial(probs[r], 1, generator=generators[r])] for r in range(2)
+            ])
+            new.append(step_in)
+        rows = torch.cat(new, dim=1).tolist()
+        return rows[0], rows[1]
+
+
+def _kv_cache(cfg: Any, device: str, *, batch_size: int) -> Any:
+    from transformer_lens.cache.key_value_cache import TransformerLensKeyValueCache
+
+    return TransformerLensKeyValueCache.init_cache(cfg, device, batch_size)
 
 
 def _round(value: float) -> float:

@@ -7,6 +7,8 @@ Routes (JSON in and out, errors as {"error", "field"?} with a 4xx status):
     GET  /health       {model, name, device, max_tokens, sources: [{slug, kind, hook_point, width}]}
     POST /activation   {model, source, index, text} -> {tokens, values, max_value}
     POST /search       {model, text, sources?, sort_by_token_indexes?, num_results?} -> {tokens, results}
+    POST /steer        {model, source, index, prompt, strength, seed?, max_new_tokens?}
+                       -> {default, steered, default_tokens, steered_tokens, prompt_tokens}
 """
 
 from __future__ import annotations
@@ -58,6 +60,20 @@ def _search(engine: InferenceEngine, body: Any) -> dict[str, Any]:
     return engine.search_all(_field(body, "text", str), sources, positions, num_results or 25)
 
 
+def _steer(engine: InferenceEngine, body: Any) -> dict[str, Any]:
+    _check_model(engine, _field(body, "model", str))
+    index = _field(body, "index", int)
+    if index < 0:
+        raise InferenceError("'index' is a feature number (0 or more).", field="index")
+    strength = body.get("strength") if isinstance(body, dict) else None
+    if not isinstance(strength, (int, float)) or isinstance(strength, bool):
+        raise InferenceError("Give 'strength' as a number.", field="strength")
+    seed = _field(body, "seed", int, optional=True)
+    new_tokens = _field(body, "max_new_tokens", int, optional=True)
+    return engine.steer(_field(body, "prompt", str), _field(body, "source", str), index, float(strength),
+                        seed=seed or 0, max_new_tokens=new_tokens or 32)
+
+
 def _field(body: Any, name: str, kind: type, *, optional: bool = False) -> Any:
     """The web tier (`research/`) checks requests fully; this server only refuses what would
     break the engine, naming the field."""
@@ -79,6 +95,7 @@ def _check_model(engine: InferenceEngine, slug: str) -> None:
 POST_ROUTES: dict[str, Callable[[InferenceEngine, Any], dict[str, Any]]] = {
     "/activation": _activation,
     "/search": _search,
+    "/steer": _steer,
 }
 
 
@@ -93,12 +110,12 @@ class InferenceHandler(BaseHTTPRequestHandler):
         if self.path.split("?")[0] == "/health":
             self._send(200, self.server.engine.describe())
         else:
-            self._send(404, {"error": f"No route GET {self.path}; use GET /health, POST /activation or POST /search."})
+            self._send(404, {"error": f"No route GET {self.path}; use GET /health, POST /activation, POST /search or POST /steer."})
 
     def do_POST(self) -> None:
         route = POST_ROUTES.get(self.path.split("?")[0])
         if route is None:
-            self._send(404, {"error": f"No route POST {self.path}; use POST /activation or POST /search."})
+            self._send(404, {"error": f"No route POST {self.path}; use POST /activation, POST /search or POST /steer."})
             return
         try:
             self._send(200, route(self.server.engine, self._json_body()))

@@ -1,4 +1,4 @@
-"""Request and response schemas of test-your-text and search-all (`shared/API.md`).
+"""Request and response schemas of test-your-text, search-all and steering (`shared/API.md`).
 
 The checks that need no model run here, with messages that name the field; the token limit,
 the sources a model has and the feature range are checked against the catalogue and the
@@ -7,6 +7,7 @@ engine (`research/services.py`, `inference_client/engine.py`).
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
 from ninja import Field, Schema
@@ -19,6 +20,12 @@ DEFAULT_RESULTS = 25
 # Characters, checked before tokenizing: a cheap guard against huge bodies. The token limit is
 # checked by the engine, which knows the tokenizer.
 MAX_TEXT_CHARS = 20_000
+# Steering: a prompt is the start of a text, not a document; the engine checks its tokens.
+MAX_PROMPT_CHARS = 2_000
+MAX_STEER_STRENGTH = 500.0
+MAX_NEW_TOKENS = 64
+DEFAULT_NEW_TOKENS = 32
+MAX_SEED = 2**31 - 1
 
 
 def _is_int(value: Any) -> bool:
@@ -128,3 +135,70 @@ class SearchAllResult(Schema):
 class SearchAllOut(Schema):
     tokens: list[str]
     results: list[SearchAllResult]
+
+
+class SteerIn(In):
+    model: str = Field(description="the model's slug")
+    source: str = Field(description="a layer's neurons or an SAE, e.g. 1-res-sae")
+    index: StrictInt = Field(ge=0, description="the feature's index")
+    prompt: str = Field(max_length=MAX_PROMPT_CHARS, description="the start of the text to continue")
+    strength: float = Field(ge=-MAX_STEER_STRENGTH, le=MAX_STEER_STRENGTH,
+                            description="how much harder the feature fires, in its activation's units (0: not at all)")
+    seed: StrictInt = Field(0, ge=0, le=MAX_SEED, description="the sampling seed, shared by both texts")
+    max_new_tokens: StrictInt = Field(DEFAULT_NEW_TOKENS, ge=1, le=MAX_NEW_TOKENS)
+
+    @field_validator("model", "source", mode="before")
+    @classmethod
+    def _names(cls, value: Any, info) -> Any:
+        return _name(value, info.field_name)
+
+    @field_validator("index", mode="before")
+    @classmethod
+    def _index(cls, value: Any) -> Any:
+        if not _is_int(value) or value < 0:
+            raise custom_error("index", "Give 'index' as a feature number (an integer, 0 or more).")
+        return value
+
+    @field_validator("prompt", mode="before")
+    @classmethod
+    def _prompt(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise custom_error("prompt", "Give the start of a text as a string in 'prompt'.")
+        if not value.strip():
+            raise custom_error("prompt", "The prompt is empty; type the start of a text.")
+        if len(value) > MAX_PROMPT_CHARS:
+            raise custom_error("prompt", f"The prompt is too long (over {MAX_PROMPT_CHARS} characters).")
+        return value
+
+    @field_validator("strength", mode="before")
+    @classmethod
+    def _strength(cls, value: Any) -> Any:
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+            raise custom_error("strength", "Give 'strength' as a number.")
+        if abs(value) > MAX_STEER_STRENGTH:
+            raise custom_error("strength", f"'strength' is from {-MAX_STEER_STRENGTH:g} to {MAX_STEER_STRENGTH:g}.")
+        return float(value)
+
+    @field_validator("seed", mode="before")
+    @classmethod
+    def _seed(cls, value: Any) -> Any:
+        if not _is_int(value) or not 0 <= value <= MAX_SEED:
+            raise custom_error("seed", f"'seed' must be an integer from 0 to {MAX_SEED}.")
+        return value
+
+    @field_validator("max_new_tokens", mode="before")
+    @classmethod
+    def _new_tokens(cls, value: Any) -> Any:
+        if not _is_int(value) or not 1 <= value <= MAX_NEW_TOKENS:
+            raise custom_error("max_new_tokens", f"'max_new_tokens' must be an integer from 1 to {MAX_NEW_TOKENS}.")
+        return value
+
+
+class SteerOut(Schema):
+    default: str = Field(description="the prompt's continuation as the model writes it")
+    steered: str = Field(description="the continuation with the feature pushed by `strength`, from the same seed")
+    default_tokens: list[str]
+    steered_tokens: list[str]
+    prompt_tokens: list[str]
+    strength: float
+    seed: int

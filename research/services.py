@@ -10,7 +10,7 @@ from django.db.models import Case, F, IntegerField, Q, When
 from game.models import Explanation, Feature, LanguageModel, Source
 from inference_client.client import get_inference
 from inference_client.errors import InferenceError
-from research.schemas import ActivationIn, SearchAllIn
+from research.schemas import ActivationIn, SearchAllIn, SteerIn
 
 
 def _model(slug: str) -> LanguageModel:
@@ -28,19 +28,34 @@ def _sources(model: LanguageModel, slugs: list[str], field: str) -> dict[str, So
     return found
 
 
-def feature_activation(req: ActivationIn) -> dict[str, Any]:
-    """One feature's activation on each token of the text: {tokens, values, max_value}."""
-    model = _model(req.model)
-    source = _sources(model, [req.source], "source")[req.source]
-    if req.index >= source.width:
+def _open_feature(model_slug: str, source_slug: str, index: int, *, doing: str) -> LanguageModel:
+    """The model of a feature that exists and may be run: a check feature in play is not, as
+    running it would give its answer away."""
+    model = _model(model_slug)
+    source = _sources(model, [source_slug], "source")[source_slug]
+    if index >= source.width:
         raise InferenceError(
-            f"Source {source.slug} has features 0 to {source.width - 1}; there is no feature {req.index}.",
+            f"Source {source.slug} has features 0 to {source.width - 1}; there is no feature {index}.",
             status=404, field="index",
         )
-    if Feature.objects.gold().filter(source=source, index=req.index).exists():
-        raise InferenceError(f"Feature {req.index} of {source.slug} cannot be tested while it is in play.",
+    if Feature.objects.gold().filter(source=source, index=index).exists():
+        raise InferenceError(f"Feature {index} of {source.slug} cannot be {doing} while it is in play.",
                              status=404, field="index")
+    return model
+
+
+def feature_activation(req: ActivationIn) -> dict[str, Any]:
+    """One feature's activation on each token of the text: {tokens, values, max_value}."""
+    model = _open_feature(req.model, req.source, req.index, doing="tested")
     return get_inference(model).feature_activation(req.text, req.source, req.index)
+
+
+def steer(req: SteerIn) -> dict[str, Any]:
+    """The prompt continued with and without the feature pushed by `req.strength`, one seed."""
+    model = _open_feature(req.model, req.source, req.index, doing="steered")
+    answer = get_inference(model).steer(req.prompt, req.source, req.index, req.strength, seed=req.seed,
+                                        max_new_tokens=req.max_new_tokens)
+    return {**answer, "strength": req.strength, "seed": req.seed}
 
 
 def search_all(req: SearchAllIn) -> dict[str, Any]:

@@ -24,6 +24,9 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "puzzle:user": (60, 60),
     "puzzle:ip": (180, 60),
     "export:ip": (20, 60),
+    # A steering run generates text twice: dearer than a test of one text.
+    "steer:user": (10, 60),
+    "steer:ip": (20, 60),
 }
 
 

@@ -3,10 +3,11 @@
  * LP.activationLine), never as HTML. */
 (function () {
   "use strict";
-  const { api, el, fmt, activationLine, scrollToTop, apiErrorMessage, valueTips } = window.LP;
+  const { api, el, fmt, activationLine, scrollToTop, apiErrorMessage, valueTips, displayText } = window.LP;
   // Every record's values: on hover, on tap, and with the arrow keys in a focused row.
   const page = document.querySelector(".feature-page");
   if (page) valueTips(page);
+  steering(page);
   const form = document.getElementById("try-form");
   if (!form) return;
   const box = form.closest("[data-model]");
@@ -59,4 +60,42 @@
       el("div", { class: "clue-meta" }, el("span", { class: "clue-max", title: "Highest activation on your text", text: fmt(max) }))));
     requestAnimationFrame(() => scrollToTop(line));
   });
+
+  /* ---------- steering (POST /api/steer): two continuations of one prompt, one seed ---------- */
+  function steering(root) {
+    const form = document.getElementById("steer-form");
+    if (!root || !form) return; // logged out: the section says how to log in instead
+    const $ = (id) => document.getElementById(id);
+    const feature = { model: root.dataset.model, source: root.dataset.source, index: Number(root.dataset.index) };
+    const status = $("steer-status");
+    let seq = 0;
+    function say(text, isError) {
+      status.textContent = text;
+      status.classList.toggle("field-error", !!isError);
+    }
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const prompt = $("steer-prompt").value;
+      if (!prompt.trim()) { say("Type the start of a text first", true); $("steer-prompt").focus(); return; }
+      const numbers = {};
+      for (const [name, id] of [["strength", "steer-strength"], ["seed", "steer-seed"], ["max_new_tokens", "steer-tokens"]]) {
+        const raw = $(id).value.trim();
+        const value = Number(raw);
+        if (raw === "" || !Number.isFinite(value)) { say("Give the " + $(id).labels[0].textContent.toLowerCase() + " as a number", true); $(id).focus(); return; }
+        numbers[name] = name === "strength" ? value : Math.trunc(value);
+      }
+      const mine = ++seq;
+      $("steer-submit").disabled = true;
+      say("Generating twice…");
+      const r = await api("POST", "/api/steer", { ...feature, prompt, ...numbers });
+      if (mine !== seq) return;
+      $("steer-submit").disabled = false;
+      if (!r.ok) { $("steer-pair").hidden = true; say(apiErrorMessage(r, "Could not steer the model"), true); return; }
+      $("steer-default").replaceChildren(el("span", { class: "steer-prompt", text: displayText(prompt) }), displayText(r.data.default));
+      $("steer-steered").replaceChildren(el("span", { class: "steer-prompt", text: displayText(prompt) }), displayText(r.data.steered));
+      $("steer-steered-h").textContent = "Steered (strength " + fmt(r.data.strength) + ")";
+      $("steer-pair").hidden = false;
+      say(r.data.default === r.data.steered ? "The same text both ways: try a stronger push." : "Seed " + r.data.seed + ": the texts differ only by the push.");
+    });
+  }
 })();

@@ -68,3 +68,30 @@ def test_the_engine_reproduces_a_stored_top_activation(demo_engine: InferenceEng
     out = demo_engine.feature_activation(text, slug, feature)
     assert len(out["tokens"]) == len(ids)
     assert out["values"][-1] == pytest.approx(stored, rel=1e-3, abs=1e-3)
+
+
+STEER_PROMPTS = ["And the king said unto", "The weather today is", "A wise man once told me"]
+
+
+def test_steering_a_residual_feature_makes_the_model_write_text_it_fires_on(demo_engine: InferenceEngine) -> None:
+    """The feature's activation on the steered text (read without the push) rises with the
+    strength, averaged over prompts, seeds and six live features of the residual SAE drawn at
+    random (bench/steering.py measures every source; not every feature moves a model this small)."""
+    from pipeline.pack import load_features
+
+    slug = "1-res-sae"
+    maxes = np.asarray(load_features(DEMO, slug)["max_activation"], dtype=float)
+    features = np.random.default_rng(0).choice(np.flatnonzero(maxes > 0), size=6, replace=False)
+    means = []
+    for multiple in (0, 2, 4):
+        values = []
+        for index in features:
+            peak = float(maxes[index])
+            for prompt in STEER_PROMPTS:
+                for seed in range(3):
+                    text = demo_engine.steer(prompt, slug, int(index), multiple * peak, seed=seed,
+                                             max_new_tokens=24)["steered"]
+                    values.append(demo_engine.feature_activation(text, slug, int(index))["max_value"] / peak
+                                  if text.strip() else 0.0)
+        means.append(float(np.mean(values)))
+    assert means[0] < means[1] < means[2], means
