@@ -122,6 +122,33 @@ class DailyCounterOut(Schema):
     used: int
 
 
+class MyListItemOut(Schema):
+    feature: str
+    note: str
+    added: str
+
+
+class MyListOut(Schema):
+    name: str
+    description: str
+    test_text: str
+    public: bool
+    created: str
+    items: list[MyListItemOut]
+
+
+class MyStarOut(Schema):
+    feature: str
+    created: str
+
+
+class MyCommentOut(Schema):
+    feature: str
+    text: str
+    hidden: bool
+    created: str
+
+
 class PlayerDataOut(Schema):
     format_version: int
     account: AccountOut
@@ -134,6 +161,10 @@ class PlayerDataOut(Schema):
     # Moderation's part (`moderation/player_data.py`); empty where that app is not installed.
     reports: list[MyReportOut] = []
     warnings: list[WarningOut] = []
+    # Research's part (`research/player_data.py`).
+    lists: list[MyListOut] = []
+    stars: list[MyStarOut] = []
+    comments: list[MyCommentOut] = []
 
 
 @router.get("/me/data", response={200: PlayerDataOut, **errors(401)}, auth=LOGGED_IN, url_name="api-me-data",

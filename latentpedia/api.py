@@ -34,6 +34,7 @@ from inference_client.errors import InferenceError
 from latentpedia.middleware import database_unavailable
 from moderation.api import router as moderation_router
 from research.api import router as research_router
+from research.api_community import router as community_router
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ api.add_router("", accounts_router)
 api.add_router("", player_router)
 api.add_router("", modes_router)
 api.add_router("", research_router)
+api.add_router("", community_router)
 api.add_router("", moderation_router)
 
 

@@ -42,6 +42,7 @@ class ReportIn(In):
 
 class ReportOut(Schema):
     explanation_id: int | None = None
+    comment_id: int | None = None
     username: str | None = None
     reported: bool
     created: bool
@@ -58,6 +59,16 @@ def _explanation_target(explanation_id: int) -> services.Target:
         raise ApiError(f"There is no explanation {explanation_id}.", status=404) from None
     if target.explanation.hidden:
         raise ApiError("This explanation was removed by a moderator.", status=404)
+    return target
+
+
+def _comment_target(comment_id: int) -> services.Target:
+    try:
+        target = services.target_find(Case.Kind.COMMENT, comment_id)
+    except ServiceError:
+        raise ApiError(f"There is no comment {comment_id}.", status=404) from None
+    if target.comment.hidden:
+        raise ApiError("This comment was removed by a moderator.", status=404)
     return target
 
 
@@ -91,6 +102,18 @@ def explanation_report_retract(request: HttpRequest, explanation_id: int) -> Any
     except ServiceError:
         raise ApiError(f"There is no explanation {explanation_id}.", status=404) from None
     return {"retracted": services.report_retract(reporter=request.user, target=target)}
+
+
+@router.post(
+    "/comments/{int:comment_id}/report",
+    response={(200, 201): ReportOut, **errors(400, 401, 403, 404, 429)}, auth=LOGGED_IN,
+    throttle=[RateLimit("vote")], url_name="api-comment-report",
+    summary="Report a comment to the moderators (201 the first time, 200 after)",
+)
+def comment_report(request: HttpRequest, comment_id: int, payload: ReportIn) -> Any:
+    target = _comment_target(comment_id)
+    result = services.report_file(reporter=request.user, target=target, reason=payload.reason, note=payload.note)
+    return Status(201 if result.created else 200, {"comment_id": comment_id, "reported": True, "created": result.created})
 
 
 @router.post(

@@ -1,6 +1,6 @@
 """Reports, the cases they form, and the audit log of what moderators did.
 
-A case is everything reported about one target (an explanation or a player); it is open,
+A case is everything reported about one target (an explanation, a comment or a player); it is open,
 dismissed or actioned, and a report from someone new reopens a closed case. Each report
 carries the reporter's trust weight at the time (`moderation.trust`), and, once a moderator
 decides, whether it was upheld: past reports upheld count toward a reporter's trust.
@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 
 from game.models import Explanation
+from research.models import Comment
 
 
 def is_moderator(user) -> bool:
@@ -23,6 +24,7 @@ def is_moderator(user) -> bool:
 class Case(models.Model):
     class Kind(models.TextChoices):
         EXPLANATION = "explanation", "Explanation"
+        COMMENT = "comment", "Comment"
         USER = "user", "Player"
 
     class State(models.TextChoices):
@@ -33,6 +35,9 @@ class Case(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     explanation = models.OneToOneField(
         Explanation, null=True, blank=True, on_delete=models.CASCADE, related_name="moderation_case"
+    )
+    comment = models.OneToOneField(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="moderation_case"
     )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="moderation_case"
@@ -47,8 +52,9 @@ class Case(models.Model):
         permissions = [("moderate", "Can use the moderation queue and take moderation actions")]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(kind="explanation", explanation__isnull=False, user__isnull=True)
-                           | Q(kind="user", user__isnull=False, explanation__isnull=True)),
+                condition=(Q(kind="explanation", explanation__isnull=False, comment__isnull=True, user__isnull=True)
+                           | Q(kind="comment", comment__isnull=False, explanation__isnull=True, user__isnull=True)
+                           | Q(kind="user", user__isnull=False, explanation__isnull=True, comment__isnull=True)),
                 name="case_has_one_target_of_its_kind",
             )
         ]
@@ -58,7 +64,8 @@ class Case(models.Model):
 
     @property
     def target_id(self) -> int:
-        return self.explanation_id if self.kind == self.Kind.EXPLANATION else self.user_id
+        return {self.Kind.EXPLANATION: self.explanation_id, self.Kind.COMMENT: self.comment_id}.get(
+            self.kind, self.user_id)
 
 
 class Report(models.Model):

@@ -24,6 +24,13 @@ def _target(case: Case) -> dict[str, Any]:
             "hidden": e.hidden, "moderator_hidden": e.moderator_hidden, "feature": str(e.feature.ref),
             "feature_url": e.feature.get_absolute_url(),
         }
+    if case.kind == Case.Kind.COMMENT:
+        c = case.comment
+        return {
+            "kind": case.kind, "id": c.pk, "text": c.text, "author": c.author.get_username(), "author_id": c.author_id,
+            "author_active": c.author.is_active, "hidden": c.hidden, "moderator_hidden": c.hidden and not case.auto_hidden,
+            "feature": str(c.feature.ref), "feature_url": c.feature.get_absolute_url() + f"#comment-{c.pk}",
+        }
     user = case.user
     return {"kind": case.kind, "id": user.pk, "username": user.get_username(), "banned": not user.is_active}
 
@@ -32,7 +39,8 @@ def cases(state: str = "open", *, limit: int = 100) -> list[dict[str, Any]]:
     """Cases in `state`, each with its target and reports; open ones weightiest first."""
     qs = (
         Case.objects.filter(state=state)
-        .select_related("explanation__author", "explanation__feature__source__model", "user")
+        .select_related("explanation__author", "explanation__feature__source__model", "user",
+                        "comment__author", "comment__feature__source__model")
         .prefetch_related(Prefetch("reports", queryset=Report.objects.select_related("reporter")))
         .annotate(pending=Count("reports", filter=Q(reports__outcome="")))
         .order_by("-pending", "-updated")[:limit]

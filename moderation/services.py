@@ -23,11 +23,14 @@ from game.services.errors import ServiceError
 from jobs import queue
 from moderation.models import AuditEntry, Case, Report, is_moderator
 from moderation.trust import AUTO_HIDE_WEIGHT, reporter_standing
+from research.comments import comment_hide, comment_unhide
+from research.models import Comment
 
 NOTE_MAX = 500
 REASON_MAX = 1000
 
 EXPLANATION_ACTIONS = ("hide", "unhide", "warn", "dismiss")
+COMMENT_ACTIONS = ("hide", "unhide", "warn", "dismiss")
 USER_ACTIONS = ("ban", "unban", "warn", "dismiss")
 ACTIONS = ("hide", "unhide", "ban", "unban", "warn", "dismiss")
 
@@ -37,20 +40,34 @@ class Target:
     kind: str
     explanation: Explanation | None = None
     user: object | None = None
+    comment: Comment | None = None
 
     @property
     def pk(self) -> int:
-        return self.explanation.pk if self.explanation is not None else self.user.pk
+        if self.explanation is not None:
+            return self.explanation.pk
+        return self.comment.pk if self.comment is not None else self.user.pk
 
     @property
     def label(self) -> str:
         if self.explanation is not None:
             return self.explanation.text[:600]
+        if self.comment is not None:
+            return self.comment.text[:600]
         return self.user.get_username()
+
+    @property
+    def author(self) -> object | None:
+        """Who wrote the text reported (None for a player, or a model's explanation)."""
+        if self.explanation is not None:
+            return self.explanation.author
+        return self.comment.author if self.comment is not None else None
 
     def case_lookup(self) -> dict:
         if self.explanation is not None:
             return {"kind": Case.Kind.EXPLANATION, "explanation": self.explanation}
+        if self.comment is not None:
+            return {"kind": Case.Kind.COMMENT, "comment": self.comment}
         return {"kind": Case.Kind.USER, "user": self.user}
 
 
@@ -66,6 +83,11 @@ def target_find(kind: str, target_id: object) -> Target:
         if explanation is None:
             raise ServiceError(f"There is no explanation {target_id}.", status=404, field="target")
         return Target(kind, explanation=explanation)
+    if kind == Case.Kind.COMMENT:
+        comment = Comment.objects.select_related("author", "feature").filter(pk=target_id).first()
+        if comment is None:
+            raise ServiceError(f"There is no comment {target_id}.", status=404, field="target")
+        return Target(kind, comment=comment)
     user = get_user_model().objects.filter(pk=target_id).first()
     if user is None:
         raise ServiceError(f"There is no player {target_id}.", status=404, field="target")
@@ -110,6 +132,8 @@ def report_file(*, reporter, target: Target, reason: str, note: str = "") -> Rep
         raise ServiceError(f"The note is too long ({NOTE_MAX} characters at most).", field="note")
     if target.explanation is not None and target.explanation.author_id == reporter.pk:
         raise ServiceError("You cannot report your own explanation.")
+    if target.comment is not None and target.comment.author_id == reporter.pk:
+        raise ServiceError("You cannot report your own comment.")
     if target.user is not None and target.user.pk == reporter.pk:
         raise ServiceError("You cannot report yourself.")
     weight = reporter_standing(reporter).weight
@@ -132,6 +156,8 @@ def report_file(*, reporter, target: Target, reason: str, note: str = "") -> Rep
 
 
 def _auto_hide(case: Case, target: Target) -> bool:
+    if target.comment is not None:
+        return _auto_hide_comment(case, target)
     explanation = target.explanation
     if explanation is None:
         return False
@@ -149,6 +175,20 @@ def _auto_hide(case: Case, target: Target) -> bool:
     return True
 
 
+def _auto_hide_comment(case: Case, target: Target) -> bool:
+    if case.state != Case.State.OPEN or target.comment.hidden:
+        return Comment.objects.filter(pk=target.comment.pk, hidden=True).exists()
+    total = _pending_weight(case)
+    if total < AUTO_HIDE_WEIGHT:
+        return False
+    comment_hide(target.comment)
+    case.auto_hidden = True
+    case.save(update_fields=["auto_hidden", "updated"])
+    _audit(moderator=None, action=AuditEntry.Action.AUTO_HIDE, target=target,
+           reason=f"Reports weighing {total:.2f} (at least {AUTO_HIDE_WEIGHT:.2f} hides until a moderator decides).")
+    return True
+
+
 def report_retract(*, reporter, target: Target) -> bool:
     """Take back one's own report while the case is undecided. False when there was none. An
     explanation hidden by reports comes back when what is left weighs too little."""
@@ -159,8 +199,8 @@ def report_retract(*, reporter, target: Target) -> bool:
         deleted, _ = Report.objects.filter(case=case, reporter=reporter, outcome=Report.Outcome.PENDING).delete()
         if not deleted:
             return False
-        if case.auto_hidden and _pending_weight(case) < AUTO_HIDE_WEIGHT and target.explanation is not None:
-            standing.explanation_unhide(target.explanation)
+        if case.auto_hidden and _pending_weight(case) < AUTO_HIDE_WEIGHT and target.kind != Case.Kind.USER:
+            _show_again(target)
             case.auto_hidden = False
             _audit(moderator=None, action=AuditEntry.Action.UNHIDE, target=target,
                    reason="A report was retracted: what is left weighs too little to keep it hidden.")
@@ -202,7 +242,8 @@ def action_take(*, moderator, action: str, target: Target, reason: str) -> Audit
     reason = (reason or "").strip()
     if action not in ACTIONS:
         raise ServiceError(f"Unknown action {action!r}; use one of: {', '.join(ACTIONS)}.", field="action")
-    allowed = EXPLANATION_ACTIONS if target.kind == Case.Kind.EXPLANATION else USER_ACTIONS
+    allowed = {Case.Kind.EXPLANATION: EXPLANATION_ACTIONS, Case.Kind.COMMENT: COMMENT_ACTIONS}.get(
+        target.kind, USER_ACTIONS)
     if action not in allowed:
         raise ServiceError(f"{action!r} does not apply to a {target.kind}; use one of: {', '.join(allowed)}.",
                            field="action")
@@ -217,8 +258,19 @@ def action_take(*, moderator, action: str, target: Target, reason: str) -> Audit
     return entry
 
 
+def _show_again(target: Target) -> bool:
+    """An explanation or a comment back in view (True when it was hidden)."""
+    if target.comment is not None:
+        return comment_unhide(target.comment)
+    return standing.explanation_unhide(target.explanation)
+
+
 def _hide(moderator, target: Target, reason: str) -> AuditEntry:
     case = _case_for(target, create=True)
+    if target.comment is not None:
+        comment_hide(target.comment)
+        _close(case, Case.State.ACTIONED, Report.Outcome.UPHELD)
+        return _audit(moderator=moderator, action=AuditEntry.Action.HIDE, target=target, reason=reason)
     standing.explanation_hide(target.explanation)
     _close(case, Case.State.ACTIONED, Report.Outcome.UPHELD)
     _refresh_boards()
@@ -227,8 +279,8 @@ def _hide(moderator, target: Target, reason: str) -> AuditEntry:
 
 def _unhide(moderator, target: Target, reason: str) -> AuditEntry:
     case = _case_for(target, create=False)
-    if not standing.explanation_unhide(target.explanation):
-        raise ServiceError("This explanation is not hidden by a moderator.", status=409)
+    if not _show_again(target):
+        raise ServiceError(f"This {target.kind} is not hidden by a moderator.", status=409)
     if case is not None and case.state == Case.State.OPEN:
         _close(case, Case.State.DISMISSED, Report.Outcome.REJECTED)
     _refresh_boards()
@@ -239,17 +291,17 @@ def _dismiss(moderator, target: Target, reason: str) -> AuditEntry:
     case = _case_for(target, create=False)
     if case is None or case.state != Case.State.OPEN:
         raise ServiceError("There is no open case on this target to dismiss.", status=409)
-    if case.auto_hidden and target.explanation is not None:
-        standing.explanation_unhide(target.explanation)
+    if case.auto_hidden and target.kind != Case.Kind.USER:
+        _show_again(target)
         _refresh_boards()
     _close(case, Case.State.DISMISSED, Report.Outcome.REJECTED)
     return _audit(moderator=moderator, action=AuditEntry.Action.DISMISS, target=target, reason=reason)
 
 
 def _warn(moderator, target: Target, reason: str) -> AuditEntry:
-    warned = target.user if target.user is not None else target.explanation.author
+    warned = target.user if target.user is not None else target.author
     if warned is None:
-        raise ServiceError("This explanation has no author to warn (a model wrote it, or the player left).",
+        raise ServiceError(f"This {target.kind} has no author to warn (a model wrote it, or the player left).",
                            status=409)
     _close(_case_for(target, create=False), Case.State.ACTIONED, Report.Outcome.UPHELD)
     return _audit(moderator=moderator, action=AuditEntry.Action.WARN, target=target, reason=reason,

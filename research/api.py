@@ -17,10 +17,17 @@ from django.http import HttpRequest
 from ninja import Router
 
 from accounts.api_auth import ANYONE_NO_CSRF, LOGGED_IN
-from game.api_support import RateLimit
 from accounts.api_base import errors
+from game.api_support import RateLimit
 from research import services
-from research.schemas import ActivationIn, ActivationOut, SearchAllIn, SearchAllOut, SteerIn, SteerOut
+from research.schemas import (
+    ActivationIn,
+    ActivationOut,
+    SearchAllIn,
+    SearchAllOut,
+    SteerIn,
+    SteerOut,
+)
 
 router = Router(tags=["research"])
 

@@ -1,12 +1,13 @@
-"""The research pages (HTML): search all features by text, and search explanations. The work
-is done in the browser against the JSON API (`research/api.py`, `game/api.py`)."""
+"""The research pages (HTML): search (all features by text, and explanations; the work is done
+in the browser against the JSON API), a list, a player's page and the recent activity."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from research import selectors
+from game.services.errors import ServiceError
+from research import community, lists, selectors
 
 
 def search_page(request: HttpRequest) -> HttpResponse:
@@ -14,4 +15,28 @@ def search_page(request: HttpRequest) -> HttpResponse:
         "data": selectors.search_config(),
         # base.html marks the current nav link with it.
         "nav": "search",
+    })
+
+
+def activity_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "research/activity.html", {"entries": community.recent_activity(), "nav": "activity"})
+
+
+def list_page(request: HttpRequest, list_id: int) -> HttpResponse:
+    try:
+        found = lists.list_get(list_id, viewer=request.user)
+    except ServiceError as exc:
+        raise Http404(exc.message) from None
+    data = community.list_payload(found)
+    return render(request, "research/list.html", {"list": data, "own": found.owner_id == request.user.pk})
+
+
+def player_page(request: HttpRequest, username: str) -> HttpResponse:
+    try:
+        user = community.player_named(username)
+    except ServiceError as exc:
+        raise Http404(exc.message) from None
+    return render(request, "research/player.html", {
+        **community.player_page(user, viewer=request.user),
+        "activity": community.recent_activity(user=user, limit=20),
     })

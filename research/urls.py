@@ -4,4 +4,7 @@ from research import pages
 
 urlpatterns = [
     path("search", pages.search_page, name="search"),
+    path("activity", pages.activity_page, name="activity"),
+    path("lists/<int:list_id>", pages.list_page, name="feature-list"),
+    path("u/<str:username>", pages.player_page, name="player"),
 ]
