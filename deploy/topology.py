@@ -28,7 +28,6 @@ from deploy.processes import ROOT, Process, free_port, http_status, reserve_port
 from deploy.services import PrivatePostgres, PrivateRedis, create_database, database_ready, ensure_machine_services
 
 MACHINE_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/latentpedia"
-WORKER_NICENESS = 10
 MACHINE_REDIS_URL = "redis://127.0.0.1:6379/0"
 # Two CPUs may boot a dozen Django processes at once.
 BOOT_TIMEOUT_S = 120.0
@@ -170,10 +169,9 @@ class Topology:
         return Process(f"ws{i}", argv, env=self.env, log=self.logs_dir / f"ws{i}.log")
 
     def _worker_process(self, i: int) -> Process:
-        # Scoring is background work: where it shares CPUs with the web servers it must not
-        # hold up players' requests (nice execs the worker, so the pid is still the worker's).
-        argv = ["nice", "-n", str(WORKER_NICENESS), sys.executable, "manage.py", "run_worker",
-                "--worker-id", f"topology-{self.port}-{i}"]
+        # Not niced: a worker starved of CPU while it holds a feature's row lock (settling a
+        # score) would hold up every request that waits on that lock.
+        argv = [sys.executable, "manage.py", "run_worker", "--worker-id", f"topology-{self.port}-{i}"]
         return Process(f"worker{i}", argv, env=self.env, log=self.logs_dir / f"worker{i}.log")
 
     def _haproxy_process(self) -> Process:
