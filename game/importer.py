@@ -31,6 +31,7 @@ from game.models import (
 )
 from game.services.moderation import explicit_text_check
 from jobs.models import Job
+from pipeline.feature_map import load_map
 from pipeline.pack import (
     PackError,
     PackMeta,
@@ -79,6 +80,18 @@ def _digest(*paths: Path) -> str:
                 for chunk in iter(lambda: fh.read(1 << 20), b""):
                     h.update(chunk)
     return h.hexdigest()[:16]
+
+
+def _import_map(source: Source, pack_dir: Path) -> int:
+    """Each feature's place on the source's map (`maps/<slug>.npy`), if the pack has one."""
+    coords = load_map(pack_dir, source.slug, source.width)
+    if coords is None:
+        return 0
+    features = list(Feature.objects.filter(source=source).only("pk", "index"))
+    for f in features:
+        f.map_x, f.map_y = float(coords[f.index, 0]), float(coords[f.index, 1])
+    Feature.objects.bulk_update(features, ["map_x", "map_y"], batch_size=BATCH)
+    return len(features)
 
 
 def _chunks(n: int, size: int = BATCH) -> Iterator[tuple[int, int]]:
@@ -151,6 +164,8 @@ def _import_source(meta: PackMeta, model: LanguageModel, spec: SourceMeta, corpu
         )
         report.sources.append(source.slug)
         if source.metrics.get("pack_digest") == digest:
+            # A map added to a pack already imported is taken in without touching anything else.
+            _import_map(source, meta.path)
             report.sources_unchanged.append(source.slug)
             return
         arrays = load_features(meta.path, spec.slug)
@@ -164,6 +179,7 @@ def _import_source(meta: PackMeta, model: LanguageModel, spec: SourceMeta, corpu
         # New records mean scores are redone: the pack version is part of every score's key.
         source.pack_version = digest
         source.save(update_fields=["metrics", "pack_version"])
+        _import_map(source, meta.path)
         from game.jobs import enqueue_clue_preparation
 
         enqueue_clue_preparation(source)

@@ -144,6 +144,9 @@ class Feature(models.Model):
     logit_skewness = models.FloatField(null=True, blank=True)
     logit_kurtosis = models.FloatField(null=True, blank=True)
     neighbours = models.JSONField(default=list, blank=True, help_text="[[index, cosine], ...]")
+    # Where the feature sits on its source's map (UMAP of decoder directions, in [0, 1]).
+    map_x = models.FloatField(null=True, blank=True)
+    map_y = models.FloatField(null=True, blank=True)
     vote_count = models.PositiveIntegerField(default=0)
     settled_explanation = models.ForeignKey(
         "Explanation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -35,6 +35,7 @@ from latentpedia.middleware import database_unavailable
 from moderation.api import router as moderation_router
 from research.api import router as research_router
 from research.api_community import router as community_router
+from research.api_map import router as map_router
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,7 @@ api.add_router("", player_router)
 api.add_router("", modes_router)
 api.add_router("", research_router)
 api.add_router("", community_router)
+api.add_router("", map_router)
 api.add_router("", moderation_router)
 
 

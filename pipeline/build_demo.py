@@ -14,11 +14,12 @@ import numpy as np
 import torch
 
 from .corpus import build_corpus
-from .features import SourceSpec, extract_features
+from .corpus_sources import SOURCES, source_version
+from .feature_map import N_NEIGHBORS, umap_coords, write_map
+from .features import SourceSpec, extract_features, source_decoder
 from .source_files import publish_pack, write_source_files
 from .tokenizer import display_strings, encode_stream, save_vocab, train_tokenizer
 from .train_model import DEMO_MODEL_SLUG, demo_config, save_model, train_model
-from .corpus_sources import SOURCES, source_version
 from .train_sae import collect_activations, evaluate_sae, save_sae, train_topk_sae
 
 
@@ -121,6 +122,10 @@ def build_demo(out: Path, seed: int = 0, settings: DemoSettings = DemoSettings()
 
     arrays = extract_features(model, tokens, doc_starts, sources, seed=seed, progress=progress)
     source_meta = write_source_files(tmp, sources, arrays, tokens, vocab)
+    for s in sources:
+        if s.width > N_NEIGHBORS:  # the smallest test builds have too few features to map
+            write_map(tmp, s.slug, umap_coords(source_decoder(model, s).cpu().numpy(), seed=seed))
+    _say(progress, "feature maps written")
 
     meta = {
         "name": out.name, "seed": seed, "created_by": "build_demo",

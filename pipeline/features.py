@@ -110,9 +110,13 @@ def _layer_of(hook_point: str) -> int:
 
 def source_decoder(model: HookedTransformer, s: SourceSpec) -> torch.Tensor:
     """Each feature's write direction in its own space (SAE W_dec rows; a neuron's W_out row)."""
-    if s.sae is not None:
-        return s.sae.W_dec.detach().float()
-    return model.blocks[_layer_of(s.hook_point)].mlp.W_out.detach().float()
+    return decoder_rows(model, s.hook_point, s.sae)
+
+
+def decoder_rows(model: HookedTransformer, hook_point: str, sae=None) -> torch.Tensor:
+    if sae is not None:
+        return sae.W_dec.detach().float()
+    return model.blocks[_layer_of(hook_point)].mlp.W_out.detach().float()
 
 
 def source_directions(model: HookedTransformer, s: SourceSpec) -> torch.Tensor:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from game.models import Source
 from game.services.errors import ServiceError
 from research import community, lists, selectors
 
@@ -40,3 +41,11 @@ def player_page(request: HttpRequest, username: str) -> HttpResponse:
         **community.player_page(user, viewer=request.user),
         "activity": community.recent_activity(user=user, limit=20),
     })
+
+
+def map_page(request: HttpRequest, model: str, source: str) -> HttpResponse:
+    """The map is drawn in the browser from `GET /api/map/...`; the page only names the source."""
+    found = Source.objects.select_related("model").filter(model__slug=model, slug=source).first()
+    if found is None:
+        raise Http404(f"Model {model} has no source {source!r}.")
+    return render(request, "research/map.html", {"source": found})

@@ -7,4 +7,5 @@ urlpatterns = [
     path("activity", pages.activity_page, name="activity"),
     path("lists/<int:list_id>", pages.list_page, name="feature-list"),
     path("u/<str:username>", pages.player_page, name="player"),
+    path("map/<slug:model>/<slug:source>", pages.map_page, name="feature-map"),
 ]
