@@ -282,7 +282,7 @@ class ActivityOut(Schema):
     entries: list[ActivityEntry]
 
 
-@router.get("/activity", response={200: ActivityOut}, auth=ANYONE, url_name="api-activity",
+@router.get("/activity", response={200: ActivityOut, **errors(400, 404)}, auth=ANYONE, url_name="api-activity",
             summary="Recent comments, public lists, stars and scored explanations, newest first")
 def activity(request: HttpRequest, user: str = "") -> Any:
     owner = community.player_named(user) if user else None
