@@ -48,11 +48,13 @@ def _text(value: Any) -> Any:
     return value
 
 
-class ActivationIn(In):
+class FeatureIn(In):
+    """A request about one feature: its model, source and index, each checked with a message
+    that names the field."""
+
     model: str = Field(description="the model's slug")
     source: str = Field(description="a layer's neurons or an SAE, e.g. 0-res-sae")
     index: StrictInt = Field(ge=0, description="the feature's index")
-    text: str = Field(max_length=MAX_TEXT_CHARS, description="at most INFERENCE_MAX_TOKENS tokens (default 1,024)")
 
     @field_validator("model", "source", mode="before")
     @classmethod
@@ -65,6 +67,10 @@ class ActivationIn(In):
         if not _is_int(value) or value < 0:
             raise custom_error("index", "Give 'index' as a feature number (an integer, 0 or more).")
         return value
+
+
+class ActivationIn(FeatureIn):
+    text: str = Field(max_length=MAX_TEXT_CHARS, description="at most INFERENCE_MAX_TOKENS tokens (default 1,024)")
 
     @field_validator("text", mode="before")
     @classmethod
@@ -137,27 +143,12 @@ class SearchAllOut(Schema):
     results: list[SearchAllResult]
 
 
-class SteerIn(In):
-    model: str = Field(description="the model's slug")
-    source: str = Field(description="a layer's neurons or an SAE, e.g. 1-res-sae")
-    index: StrictInt = Field(ge=0, description="the feature's index")
+class SteerIn(FeatureIn):
     prompt: str = Field(max_length=MAX_PROMPT_CHARS, description="the start of the text to continue")
     strength: float = Field(ge=-MAX_STEER_STRENGTH, le=MAX_STEER_STRENGTH,
                             description="how much harder the feature fires, in its activation's units (0: not at all)")
     seed: StrictInt = Field(0, ge=0, le=MAX_SEED, description="the sampling seed, shared by both texts")
     max_new_tokens: StrictInt = Field(DEFAULT_NEW_TOKENS, ge=1, le=MAX_NEW_TOKENS)
-
-    @field_validator("model", "source", mode="before")
-    @classmethod
-    def _names(cls, value: Any, info) -> Any:
-        return _name(value, info.field_name)
-
-    @field_validator("index", mode="before")
-    @classmethod
-    def _index(cls, value: Any) -> Any:
-        if not _is_int(value) or value < 0:
-            raise custom_error("index", "Give 'index' as a feature number (an integer, 0 or more).")
-        return value
 
     @field_validator("prompt", mode="before")
     @classmethod

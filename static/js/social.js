@@ -123,7 +123,7 @@
   function openReport(c) {
     state.reporting = c;
     $("comment-report-form").reset();
-    $("comment-report-text").textContent = displayText(c.text);
+    $("comment-report-dialog-text").textContent = displayText(c.text);
     dialog.showModal();
   }
   if (dialog) {

@@ -11,7 +11,7 @@ from research.models import FeatureList
 from tests.game.browser_data import PASSWORD
 from tests.game.test_browser import ARTIFACTS, browser  # noqa: F401 (a fixture)
 from tests.inference.model_pack import MODEL_SLUG
-from tests.latentpedia.test_csp import REPORT_VIOLATIONS
+from tests.research.browser_helpers import log_in, new_page
 from tests.research.test_browser import orm_beside_playwright  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser]
@@ -31,19 +31,8 @@ def test_a_box_selection_on_the_map_saves_a_list_of_those_features(orm_beside_pl
                                    author_model="baseline", score_value=0.3)
     django_user_model.objects.create_user("mapper", "mapper@example.com", PASSWORD)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    context.add_init_script(REPORT_VIOLATIONS)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    url = f"/map/{MODEL_SLUG}/0-res-std"
-    page.goto(live_server.url + "/accounts/login/?next=" + url)
-    page.fill("input[name=login]", "mapper@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.locator("form button[type=submit]").first.click()
+    context, page, errors = new_page(browser, height=1000)
+    log_in(page, live_server, "mapper", f"/map/{MODEL_SLUG}/0-res-std")
 
     dots = page.locator("#map-svg .map-dot")
     expect(dots).to_have_count(len(PLACES))

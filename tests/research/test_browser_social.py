@@ -12,26 +12,15 @@ from research.models import Comment, FeatureList
 from tests.game.browser_data import PASSWORD
 from tests.game.test_browser import ARTIFACTS, browser  # noqa: F401 (a fixture)
 from tests.inference.model_pack import MODEL_SLUG
-from tests.latentpedia.test_csp import REPORT_VIOLATIONS
+from tests.research.browser_helpers import log_in, new_page
 from tests.research.test_browser import orm_beside_playwright  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser]
 
 
 def _player(browser, live_server, username: str, then: str):  # noqa: F811
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.add_init_script(REPORT_VIOLATIONS)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    # Straight back to the feature (play, the default, needs the websocket server this test has not).
-    page.goto(live_server.url + "/accounts/login/?next=" + then)
-    page.fill("input[name=login]", f"{username}@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.locator("form button[type=submit]").first.click()
+    context, page, errors = new_page(browser)
+    log_in(page, live_server, username, then)
     return context, page, errors
 
 
@@ -78,7 +67,7 @@ def test_a_comment_appears_on_the_feature_page_and_can_be_reported(orm_beside_pl
     expect(comment.locator(".comment-head")).to_contain_text("writer")
     comment.locator("button", has_text="Report").click()
     expect(page.locator("#comment-report-dialog")).to_be_visible()
-    expect(page.locator("#comment-report-text")).to_have_text("<b>Fires</b> on odd tokens")
+    expect(page.locator("#comment-report-dialog-text")).to_have_text("<b>Fires</b> on odd tokens")
     page.check("#comment-report-form input[value=spam]")
     page.fill("#comment-report-form input[name=note]", "looks like an advert")
     page.click("#comment-report-send")

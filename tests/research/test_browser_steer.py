@@ -13,7 +13,7 @@ from inference_client.engine import InferenceEngine
 from tests.game.browser_data import PASSWORD
 from tests.game.test_browser import ARTIFACTS, browser  # noqa: F401 (a fixture)
 from tests.inference.model_pack import MODEL_SLUG
-from tests.latentpedia.test_csp import REPORT_VIOLATIONS
+from tests.research.browser_helpers import log_in, new_page
 from tests.research.test_browser import orm_beside_playwright  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser]
@@ -28,15 +28,7 @@ def test_a_steering_run_shows_two_texts_and_bad_strengths_are_explained(orm_besi
     Feature.objects.create(source=source, index=2, max_activation=3.0)
     django_user_model.objects.create_user("steerer", "steerer@example.com", PASSWORD)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.add_init_script(REPORT_VIOLATIONS)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    errors: list[str] = []
-    # The refused requests below are meant: the browser logs their status, which is no script error.
-    page.on("console", lambda m: errors.append(m.text)
-            if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    context, page, errors = new_page(browser, refusals_expected=True)
     url = f"{live_server.url}/{MODEL_SLUG}/0-res-std/2"
 
     with override_settings(INFERENCE_URL="", RATE_LIMITS={"steer:user": (10_000, 60), "steer:ip": (10_000, 60)}):
@@ -45,11 +37,7 @@ def test_a_steering_run_shows_two_texts_and_bad_strengths_are_explained(orm_besi
         expect(page.locator("#steer")).to_contain_text("Log in")
         expect(page.locator("#steer-form")).to_have_count(0)
 
-        page.goto(live_server.url + "/accounts/login/?next=/" + f"{MODEL_SLUG}/0-res-std/2")
-        page.fill("input[name=login]", "steerer@example.com")
-        page.fill("input[name=password]", PASSWORD)
-        with page.expect_navigation():
-            page.locator("form button[type=submit]").first.click()
+        log_in(page, live_server, "steerer", f"/{MODEL_SLUG}/0-res-std/2")
         expect(page).to_have_url(url)
 
         # The suggested strength is four times the feature's strongest activation.
