@@ -21,6 +21,12 @@ KINDS = ("web", "worker", "database", "redis")
 # After a fault is undone, the balancer's health checks need a moment to see the server again
 # (and pooled connections to notice the restart); failures that long after still count against it.
 GRACE_S = 3.0
+# After a Redis restart an open socket is back in its groups at its next rejoin (the game
+# consumer's REJOIN_EVERY_S, not imported: this runs without Django); a try that failed while
+# Redis was down puts that up to two periods away, and a score sent before it is lost with the
+# old groups.
+SOCKET_REJOIN_S = 3.0
+REDIS_GRACE_S = max(GRACE_S, 2 * SOCKET_REJOIN_S)
 
 
 RUNNING_JOBS = "SELECT id FROM jobs_job WHERE name = 'score_explanation' AND status = 'running'"
@@ -82,7 +88,7 @@ async def restart_redis(topology: Any, record: Record, *, hold_s: float) -> Faul
     database's); `hold_s` is not used: a restart is as long as it takes."""
     start = record.now()
     await asyncio.to_thread(topology.restart_redis)
-    return FaultWindow("redis", start, record.now() + GRACE_S, notes={"restart_s": round(record.now() - start, 2)})
+    return FaultWindow("redis", start, record.now() + REDIS_GRACE_S, notes={"restart_s": round(record.now() - start, 2)})
 
 
 async def stop_database(topology: Any, record: Record, *, hold_s: float) -> FaultWindow:
