@@ -32,6 +32,12 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _int_between(value: Any, field: str, low: int, high: int) -> Any:
+    if not _is_int(value) or not low <= value <= high:
+        raise custom_error(field, f"'{field}' must be an integer from {low} to {high}.")
+    return value
+
+
 def _name(value: Any, field: str) -> Any:
     if not isinstance(value, str) or not value.strip():
         raise custom_error(field, f"Give {field!r} as a non-empty string.")
@@ -125,9 +131,7 @@ class SearchAllIn(In):
     @field_validator("num_results", mode="before")
     @classmethod
     def _num_results(cls, value: Any) -> Any:
-        if not _is_int(value) or not 1 <= value <= MAX_RESULTS:
-            raise custom_error("num_results", f"'num_results' must be an integer from 1 to {MAX_RESULTS}.")
-        return value
+        return _int_between(value, "num_results", 1, MAX_RESULTS)
 
 
 class SearchAllResult(Schema):
@@ -173,16 +177,12 @@ class SteerIn(FeatureIn):
     @field_validator("seed", mode="before")
     @classmethod
     def _seed(cls, value: Any) -> Any:
-        if not _is_int(value) or not 0 <= value <= MAX_SEED:
-            raise custom_error("seed", f"'seed' must be an integer from 0 to {MAX_SEED}.")
-        return value
+        return _int_between(value, "seed", 0, MAX_SEED)
 
     @field_validator("max_new_tokens", mode="before")
     @classmethod
     def _new_tokens(cls, value: Any) -> Any:
-        if not _is_int(value) or not 1 <= value <= MAX_NEW_TOKENS:
-            raise custom_error("max_new_tokens", f"'max_new_tokens' must be an integer from 1 to {MAX_NEW_TOKENS}.")
-        return value
+        return _int_between(value, "max_new_tokens", 1, MAX_NEW_TOKENS)
 
 
 class SteerOut(Schema):
