@@ -127,6 +127,10 @@ def _deaf_sockets(record: Record, window: FaultWindow) -> dict[str, int]:
 # A score written this long after its author's socket opened, and this long before the player
 # stopped, must have reached that socket (the event is sent when the score commits).
 SCORE_EVENT_MARGIN_S = 1.0
+# A score is announced after its transaction commits (the author, then the boards are read
+# first) and waits in Redis until the socket's process pops it: one committed this long before
+# Redis restarts may still be in flight there, and is lost with it like one sent during the restart.
+SCORE_DELIVERY_S = 2.0
 
 
 def _score_events(record: Record, finished_at: dict[str, float], until: float,
@@ -142,7 +146,7 @@ def _score_events(record: Record, finished_at: dict[str, float], until: float,
         if t > until - SCORE_EVENT_MARGIN_S or not any(
                 opened + SCORE_EVENT_MARGIN_S <= t and (closed is None or t <= closed) for opened, closed in spans):
             continue
-        if any(w.covers(t) for w in redis_down):
+        if any(w.start - SCORE_DELIVERY_S <= t <= w.end for w in redis_down):
             in_window += 1
             continue
         expected += 1
