@@ -12,6 +12,7 @@ import json
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -106,21 +107,27 @@ class LocalInference:
         return self.engine.steer(prompt, source, index, strength, seed=seed, max_new_tokens=max_new_tokens)
 
 
-# Engines are read-only once loaded: one per pack directory per process.
+# One engine per pack directory per process: its model is read-only once loaded, and it adds
+# uploaded sources to itself (its own lock) as they are first asked for.
 _engines: dict[str, Any] = {}
 _engines_lock = threading.Lock()
 
 
-def engine_for_pack(pack_path: str | Path, *, max_tokens: int) -> Any:
+def engine_for_pack(pack_path: str | Path, *, max_tokens: int,
+                    find_source: Callable[[str], Path | None] | None = None) -> Any:
+    """The process's engine for the pack. `find_source` (slug -> overlay pack directory or None)
+    lets it load sources published later; an engine cached without one is given this one."""
     # Imported here: torch is heavy, and a web tier with a remote server never needs it.
     from inference_client.engine import InferenceEngine
 
     key = str(Path(pack_path).resolve())
     with _engines_lock:  # held while loading, so two requests never load the same pack twice
         engine = _engines.get(key)
+        if engine is not None and engine.find_source is None and find_source is not None:
+            engine.find_source = find_source
         if engine is None:
             try:
-                engine = InferenceEngine.from_pack(key, max_tokens=max_tokens)
+                engine = InferenceEngine.from_pack(key, max_tokens=max_tokens, find_source=find_source)
             except InferenceError:
                 raise
             except (OSError, ValueError, KeyError) as exc:
@@ -132,8 +139,10 @@ def engine_for_pack(pack_path: str | Path, *, max_tokens: int) -> Any:
 
 
 def inference_for(model_slug: str, pack_path: str | Path, *, url: str = "", timeout: float = 30.0,
-                  max_tokens: int = 1024) -> Inference:
-    """The server at `url` when one is given, else the pack at `pack_path` run in this process."""
+                  max_tokens: int = 1024, find_source: Callable[[str], Path | None] | None = None) -> Inference:
+    """The server at `url` when one is given (it finds uploaded sources itself: its
+    `--sources-dir`), else the pack at `pack_path` run in this process, finding sources
+    published after it loaded with `find_source`."""
     if url:
         return HttpInference(url, model_slug, timeout=timeout)
     if not pack_path:
@@ -141,4 +150,4 @@ def inference_for(model_slug: str, pack_path: str | Path, *, url: str = "", time
     path = Path(pack_path)
     if not (path / "pack.json").exists():
         raise InferenceError(f"Model {model_slug}'s pack is missing at {path}.", status=503)
-    return LocalInference(engine_for_pack(path, max_tokens=max_tokens))
+    return LocalInference(engine_for_pack(path, max_tokens=max_tokens, find_source=find_source))

@@ -6,9 +6,14 @@ deepest needed block. The text is preceded by BOS as in the pipeline's corpus st
 document starts with it), so activations match the stored records; the BOS position itself is
 not text and is left out of every answer.
 
-An engine is read-only after loading, but torch modules are not safe to call from several
+An engine's model is read-only after loading, but torch modules are not safe to call from several
 threads at once for our use (hooks are added and removed on the shared model), so each forward
 pass holds the engine's lock.
+
+Sources uploaded after the engine started (overlay packs, `pipeline/uploaded_source.py`) are
+loaded on first use: given `find_source`, a slug the engine does not know is looked up there,
+loaded once (a second lock, so two first requests load it once) and kept until
+`forget_source`. `directory_finder` finds them under `<root>/<model slug>/<source slug>/`.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 import numpy as np
 import torch
@@ -33,6 +38,11 @@ STEER_TEMPERATURE = 0.8
 STEER_TOP_K = 40
 MAX_NEW_TOKENS = 128
 _BLOCK = re.compile(r"^blocks\.(\d+)\.")
+# Source slugs as the site makes them; anything else never reaches the file system.
+_PLAIN_SLUG = re.compile(r"[a-z0-9-]+")
+
+# A source slug -> the directory of the overlay pack that holds it, or None.
+SourceFinder = Callable[[str], Path | None]
 
 
 def default_device() -> str:
@@ -107,22 +117,27 @@ class InferenceEngine:
     def __init__(
         self, *, model: Any, tokenizer: TextTokenizer, sources: list[FeatureSource], model_slug: str,
         model_name: str = "", vocab: list[str] | None = None, max_tokens: int = DEFAULT_MAX_TOKENS,
-        device: str = "cpu",
+        device: str = "cpu", find_source: SourceFinder | None = None,
     ) -> None:
         self.model, self.tokenizer = model, tokenizer
+        # Replaced, never changed in place, when a source is added or dropped: a request
+        # iterating over the sources while another loads one sees the old dict, whole.
         self.sources = {s.slug: s for s in sources}
         self.model_slug, self.model_name = model_slug, model_name or model_slug
         self.vocab, self.device = vocab, device
         # Positional embeddings end at n_ctx, and BOS takes one position.
         self.max_tokens = min(max_tokens, int(model.cfg.n_ctx) - 1)
+        self.find_source = find_source
         self._lock = threading.Lock()
+        self._loading = threading.Lock()  # one lazy load at a time, apart from forward passes
+        self._lazy: set[str] = set()
 
     # ---- loading --------------------------------------------------------------------------
     @classmethod
-    def from_pack(cls, path: str | Path, *, device: str | None = None, max_tokens: int | None = None) -> InferenceEngine:
-        """Load a pack's model, tokenizer and every source (pipeline/PACK_FORMAT.md)."""
-        from sae_lens import SAE
-
+    def from_pack(cls, path: str | Path, *, device: str | None = None, max_tokens: int | None = None,
+                  find_source: SourceFinder | None = None) -> InferenceEngine:
+        """Load a pack's model, tokenizer and every source (pipeline/PACK_FORMAT.md);
+        `find_source` lets it load sources published later (see `load_source`)."""
         from pipeline.pack import PackError, read_pack
 
         path = Path(path)
@@ -134,13 +149,12 @@ class InferenceEngine:
         if max_tokens is None:
             max_tokens = int(os.environ.get("INFERENCE_MAX_TOKENS") or DEFAULT_MAX_TOKENS)
         model_meta = meta.model
-        model, tokenizer = _load_model(path, model_meta, device)
+        model, tokenizer = load_pack_model(path, model_meta, device)
         sources = []
         for spec in meta.sources:
             sae = None
             if spec.kind == "sae":
-                sae = SAE.load_from_disk(str(path / spec.weights_path), device=device, dtype="float32")
-                sae.eval()
+                sae = load_sae(path / spec.weights_path, device)
             width = int(sae.cfg.d_sae) if sae is not None else int(spec.width)
             sources.append(FeatureSource(spec.slug, spec.kind, spec.hook_point, width, sae))
         vocab_file = path / "vocab.json"
@@ -148,9 +162,79 @@ class InferenceEngine:
         return cls(
             model=model, tokenizer=tokenizer, sources=sources, model_slug=model_meta["slug"],
             model_name=model_meta.get("name", ""), vocab=vocab, max_tokens=max_tokens, device=device,
+            find_source=find_source,
         )
 
+    # ---- sources published after start-up -------------------------------------------------
+    def load_source(self, slug: str) -> FeatureSource | None:
+        """The source `slug`, loaded from the overlay pack `find_source` names if it is not
+        loaded yet; None when there is no such pack. Raises InferenceError (503) when the pack
+        is there but cannot serve this model."""
+        found = self.sources.get(slug)
+        if found is not None or self.find_source is None:
+            return found
+        with self._loading:
+            found = self.sources.get(slug)  # another request may have loaded it while we waited
+            if found is not None:
+                return found
+            directory = self.find_source(slug)
+            if directory is None:
+                return None
+            source = self._read_overlay(Path(directory), slug)
+            self.sources = {**self.sources, slug: source}
+            self._lazy.add(slug)
+            return source
+
+    def forget_source(self, slug: str) -> bool:
+        """Drop a source that was loaded on first use (its pack was unpublished); True if it was
+        loaded. Remove the overlay directory first, or the next request loads it again. The
+        pack's own sources cannot be forgotten: asking is an InferenceError (409)."""
+        with self._loading:
+            if slug in self._lazy:
+                self._lazy.discard(slug)
+                self.sources = {k: v for k, v in self.sources.items() if k != slug}
+                return True
+            if slug in self.sources:
+                raise InferenceError(f"Source {slug} is part of model {self.model_slug}'s pack; it cannot be "
+                                     "forgotten.", status=409, field="source")
+            return False
+
+    def _read_overlay(self, directory: Path, slug: str) -> FeatureSource:
+        from pipeline.pack import PackError, read_pack
+
+        def refuse(why: str) -> InferenceError:
+            return InferenceError(f"Source {slug} cannot be loaded from {directory}: {why}", status=503)
+
+        try:
+            meta = read_pack(directory)
+            spec = meta.source(slug)
+        except PackError as exc:
+            raise refuse(str(exc)) from None
+        if meta.model.get("slug") != self.model_slug:
+            raise refuse(f"it is for model {meta.model.get('slug')!r}, not {self.model_slug}.")
+        if spec.kind != "sae" or not spec.weights_path:
+            raise refuse(f"only SAE sources with weights load on demand (kind {spec.kind!r}).")
+        weights = (directory / spec.weights_path).resolve()
+        if not weights.is_relative_to(directory.resolve()):
+            raise refuse(f"weights_path {spec.weights_path!r} leaves the pack.")
+        try:
+            sae = load_sae(weights, self.device)
+        except Exception as exc:  # noqa: BLE001 (SAELens and safetensors raise many kinds for a bad file)
+            raise refuse(f"its SAE does not load ({exc.__class__.__name__}: {exc}).") from None
+        hook = sae.cfg.metadata.hook_name
+        if hook != spec.hook_point:
+            raise refuse(f"its SAE reads {hook!r}, but pack.json says {spec.hook_point!r}.")
+        with self._lock:  # a forward pass: the model is shared with requests
+            width = hook_width(self.model, hook)
+        if width is None:
+            raise refuse(f"model {self.model_slug} has no hook point {hook!r}.")
+        if width != int(sae.cfg.d_in) or int(sae.cfg.d_sae) != int(spec.width):
+            raise refuse(f"widths disagree (hook {width}, SAE d_in {sae.cfg.d_in}, d_sae {sae.cfg.d_sae}, "
+                         f"pack.json width {spec.width}).")
+        return FeatureSource(slug, "sae", hook, int(sae.cfg.d_sae), sae)
+
     def describe(self) -> dict[str, Any]:
+        """The model and the sources loaded so far (those loaded on demand once first asked for)."""
         return {
             "model": self.model_slug, "name": self.model_name, "device": self.device, "max_tokens": self.max_tokens,
             "sources": [{"slug": s.slug, "kind": s.kind, "hook_point": s.hook_point, "width": s.width}
@@ -174,13 +258,13 @@ class InferenceEngine:
         return [vocab[i] if vocab is not None and i < len(vocab) else self.tokenizer.display(i) for i in ids]
 
     def source(self, slug: str, *, field: str = "source") -> FeatureSource:
-        try:
-            return self.sources[slug]
-        except KeyError:
+        found = self.load_source(slug)
+        if found is None:
             raise InferenceError(
                 f"Model {self.model_slug} has no source {slug!r}; it has {', '.join(self.sources)}.",
                 status=404, field=field,
-            ) from None
+            )
+        return found
 
     def _run(self, text: str, slugs: list[str], field: str = "sources") -> tuple[list[str], dict[str, torch.Tensor]]:
         """Text tokens, and each source's [T, F] activations on the device (BOS row dropped)."""
@@ -226,7 +310,10 @@ class InferenceEngine:
     ) -> dict[str, Any]:
         """The features that fire most on the text, across sources: by max activation, or by the
         sum over `sort_by_token_indexes` when given. Features with a score of 0 or less are left
-        out: they did not fire. {tokens, results: [{source, index, max_value, values}]}"""
+        out: they did not fire. {tokens, results: [{source, index, max_value, values}]}
+
+        `sources` None: every source loaded so far, i.e. the pack's and the uploaded ones asked
+        for since start-up, not every overlay on disk (name them to include them)."""
         slugs = list(dict.fromkeys(sources)) if sources else list(self.sources)  # each source once
         tokens, acts = self._run(text, slugs)
         positions = sorted(set(sort_by_token_indexes or []))
@@ -347,7 +434,45 @@ def _rounded(values: np.ndarray) -> list[float]:
     return [round(v, 4) for v in values.astype(float).tolist()]
 
 
-def _load_model(path: Path, model_meta: dict[str, Any], device: str) -> tuple[Any, TextTokenizer]:
+def load_sae(directory: Path, device: str) -> Any:
+    """An SAE in SAELens's on-disk format, in float32 and eval mode, as every source is run."""
+    from sae_lens import SAE
+
+    sae = SAE.load_from_disk(str(directory), device=device, dtype="float32")
+    sae.eval()
+    return sae
+
+
+@torch.no_grad()
+def hook_width(model: Any, hook_point: str) -> int | None:
+    """How many numbers the hook holds per position (heads flattened), or None if the model has
+    no such hook: one forward pass over a single token, stopped after the hook's block."""
+    if hook_point not in model.hook_dict:
+        return None
+    block = _BLOCK.match(hook_point)
+    stop = int(block.group(1)) + 1 if block else None
+    x = torch.zeros((1, 1), dtype=torch.long, device=model.cfg.device)
+    _, cache = model.run_with_cache(x, names_filter=lambda name: name == hook_point, stop_at_layer=stop)
+    return int(cache[hook_point][0, 0].numel())
+
+
+def directory_finder(root: Path, model_slug: str) -> SourceFinder:
+    """`find_source` for overlay packs laid out as `<root>/<model_slug>/<slug>/pack.json`. Only
+    plain slugs ([a-z0-9-]+) are looked up, so a request cannot name a path outside `root`."""
+    base = Path(root) / model_slug
+
+    def find(slug: str) -> Path | None:
+        if not _PLAIN_SLUG.fullmatch(slug):
+            return None
+        directory = base / slug
+        return directory if (directory / "pack.json").is_file() else None
+
+    return find
+
+
+def load_pack_model(path: Path, model_meta: dict[str, Any], device: str) -> tuple[Any, TextTokenizer]:
+    """The pack's model in eval mode and its tokenizer: a demo pack's own weights and
+    tokenizer.json, or a real model (`tl_name`) through TransformerLens's loader."""
     from transformer_lens import HookedTransformer, HookedTransformerConfig
 
     tl_name = model_meta.get("tl_name") or ""

@@ -1,7 +1,13 @@
 """A standalone HTTP server for one pack's model: the web tier calls it when `INFERENCE_URL` is
 set, so the model can live on a GPU machine. It needs no Django and no database.
 
-    python -m inference_client.server --pack packs/demo --host 127.0.0.1 --port 8765
+    python -m inference_client.server --pack packs/demo --host 127.0.0.1 --port 8765 \
+        --sources-dir /srv/latentpedia/sources
+
+Sources uploaded after start-up (overlay packs, `pipeline/uploaded_source.py`) are loaded on
+their first request from `<sources-dir>/<model slug>/<source slug>/` (default
+$INFERENCE_SOURCES_DIR; none: only the pack's own sources). A source not there is a 404 as
+before; /health and a /search without `sources` cover the sources loaded so far.
 
 Routes (JSON in and out, errors as {"error", "field"?} with a 4xx status):
     GET  /health       {model, name, device, max_tokens, sources: [{slug, kind, hook_point, width}]}
@@ -16,11 +22,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
-from inference_client.engine import InferenceEngine
+from inference_client.engine import InferenceEngine, directory_finder
 from inference_client.errors import InferenceError
 
 log = logging.getLogger("inference_client.server")
@@ -161,6 +169,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--device", default=None, help="cpu or cuda (default: $INFERENCE_DEVICE, else cuda if available)")
     parser.add_argument("--max-tokens", type=int, default=None, help="default: $INFERENCE_MAX_TOKENS or 1024")
+    parser.add_argument("--sources-dir", default=os.environ.get("INFERENCE_SOURCES_DIR") or None,
+                        help="where uploaded sources appear, as <dir>/<model slug>/<source slug>/pack.json "
+                             "(default: $INFERENCE_SOURCES_DIR)")
     parser.add_argument("--threads", type=int, default=None,
                         help="torch CPU threads (default: torch's choice; 1 is often fastest for small models on busy CPUs)")
     args = parser.parse_args(argv)
@@ -170,10 +181,14 @@ def main(argv: list[str] | None = None) -> None:
         torch.set_num_threads(args.threads)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     engine = InferenceEngine.from_pack(args.pack, device=args.device, max_tokens=args.max_tokens)
+    if args.sources_dir:
+        # The model's slug, which names its folder of sources, is known once its pack is read.
+        engine.find_source = directory_finder(Path(args.sources_dir), engine.model_slug)
     server = InferenceServer((args.host, args.port), engine)
     host, port = server.server_address[:2]
-    log.info("serving %s on %s with %s on http://%s:%s", engine.model_slug, engine.device,
-             ", ".join(engine.sources), host, port)
+    log.info("serving %s on %s with %s on http://%s:%s%s", engine.model_slug, engine.device,
+             ", ".join(engine.sources), host, port,
+             f" (uploaded sources from {args.sources_dir})" if args.sources_dir else "")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -4,7 +4,7 @@ whole corpus twice (see `records.py`) and adds the logit lens and decoder neighb
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 import torch
@@ -79,22 +79,32 @@ def extract_features(
     model: HookedTransformer, tokens: np.ndarray, doc_starts: np.ndarray, sources: list[SourceSpec], *,
     cfg: RecordConfig = RecordConfig(), seed: int = 0, n_ctx: int | None = None, overlap: int = 32,
     batch: int = 32, progress: bool = True, prepend: int | None = None,
+    report: Callable[[float], None] | None = None,
 ) -> dict[str, dict[str, np.ndarray]]:
-    """Per-source PACK_FORMAT feature arrays (stats, records, logit lens, neighbours)."""
+    """Per-source PACK_FORMAT feature arrays (stats, records, logit lens, neighbours).
+    `report(fraction)` is called after every batch of both passes (for a progress bar)."""
     n_ctx = n_ctx or model.cfg.n_ctx
     docs = Documents(doc_starts, len(tokens))
     hooks = sorted({s.hook_point for s in sources})
     scanners = {s.slug: FeatureScanner(s.width, tokens, docs, cfg, seed=seed + i) for i, s in enumerate(sources)}
     run = dict(model=model, tokens=tokens, bos=docs.bos, hooks=hooks, n_ctx=n_ctx, overlap=overlap,
                batch=batch, progress=progress, prepend=prepend)
+    n_chunks = sum(1 for _ in iter_chunks(len(tokens), n_ctx, overlap))
+    steps, done = 2 * -(-n_chunks // batch), 0
     for start, acts in _run_batches(desc="records pass 1/2", **run):
         for s in sources:
             scanners[s.slug].observe(s.encode(acts[s.hook_point]), start)
+        done += 1
+        if report:
+            report(done / steps)
     for s in tqdm(sources, desc="select windows", disable=not progress):
         scanners[s.slug].select()
     for start, acts in _run_batches(desc="records pass 2/2", **run):
         for s in sources:
             scanners[s.slug].observe_values(s.encode(acts[s.hook_point]), start)
+        done += 1
+        if report:
+            report(done / steps)
     out = {}
     for s in sources:
         arrays = scanners[s.slug].finish()
