@@ -337,7 +337,7 @@ def export_source(request: HttpRequest, model: str = Path(..., pattern=SLUG),
                   source: str = Path(..., pattern=SLUG)) -> Any:
     from game.exports import export_gzip_chunks
 
-    src = Source.objects.select_related("model").filter(model__slug=model, slug=source).first()
+    src = Source.objects.published().select_related("model").filter(model__slug=model, slug=source).first()
     if src is None:
         raise ApiError(f"No source {source!r} for model {model!r}.", status=404)
     response = StreamingHttpResponse(export_gzip_chunks(src), content_type="application/gzip")

@@ -42,7 +42,7 @@ def feature_by_ref(*, model: str, source: str, index: int) -> Feature | None:
     """The feature `model/source/index` with every field, its source, model and prepared clues."""
     if not 0 <= index <= _MAX_INDEX:
         return None  # no such feature (and a database integer would overflow)
-    return _feature_read("m.slug = %s AND s.slug = %s AND f.\"index\" = %s", [model, source, index])
+    return _feature_read("m.slug = %s AND s.slug = %s AND f.\"index\" = %s AND s.published", [model, source, index])
 
 
 # PositiveIntegerField's range on every supported database.

@@ -143,6 +143,31 @@ def import_pack(
     return report
 
 
+def import_source_pack(pack_dir: Path | str, *, uploaded_by=None, score_baselines: bool = True,
+                       progress: Progress | None = None) -> Source:
+    """Add the one source of an overlay pack (a source built for a model already imported, as
+    an uploaded SAE is) to that model. The model's row and its other sources are not touched,
+    and the source joins no campaign: a moderator decides when it is played."""
+    pack_dir = Path(pack_dir).resolve()
+    meta = read_pack(pack_dir)
+    if len(meta.sources) != 1:
+        raise PackError(f"an overlay pack holds one source, not {len(meta.sources)}")
+    model = LanguageModel.objects.filter(slug=meta.model["slug"]).first()
+    if model is None:
+        raise PackError(f"model {meta.model['slug']!r} is not imported; import its pack first")
+    spec = meta.sources[0]
+    report = ImportReport(model=model.slug)
+    vocab = [display_safe(t) for t in load_vocab(pack_dir)]
+    _import_source(meta, model, spec, load_corpus_tokens(pack_dir), vocab, report,
+                   progress or (lambda stage, done, total: None), explicit_text_check())
+    _import_explanations(meta, model, spec, report, score_baselines)
+    source = Source.objects.get(model=model, slug=spec.slug)
+    if uploaded_by is not None and source.uploaded_by_id != uploaded_by.pk:
+        source.uploaded_by = uploaded_by
+        source.save(update_fields=["uploaded_by"])
+    return source
+
+
 def _import_source(meta: PackMeta, model: LanguageModel, spec: SourceMeta, corpus: np.ndarray, vocab: list[str],
                    report: ImportReport, progress: Progress, is_explicit: Callable[[str], bool]) -> None:
     if not spec.features:

@@ -82,7 +82,16 @@ def _vocab_table_for(model_pk: int, fingerprint: str) -> np.ndarray:
     return np.array([*_vocab_for(model_pk, fingerprint), "<?>"], dtype=object)
 
 
+class SourceQuerySet(models.QuerySet):
+    def published(self) -> SourceQuerySet:
+        """Sources anyone may browse: an uploaded source a moderator unpublished is kept (its
+        explanations, votes and points stay) but shown nowhere."""
+        return self.filter(published=True)
+
+
 class Source(models.Model):
+    objects = SourceQuerySet.as_manager()
+
     class Kind(models.TextChoices):
         NEURONS = "neurons", "MLP neurons"
         SAE = "sae", "Sparse autoencoder"
@@ -101,6 +110,9 @@ class Source(models.Model):
         max_length=64, blank=True,
         help_text="Fingerprint of the records scores are computed on; a new one means scores are redone",
     )
+    published = models.BooleanField(default=True, help_text="Unpublished: kept, but shown nowhere")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="uploaded_sources", help_text="Empty for sources from a pack")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["model", "slug"], name="source_unique_slug_per_model")]

@@ -9,10 +9,12 @@ The one module of inference_client that imports Django (the import-linter contra
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 from inference_client.backends import Inference, inference_for
 
@@ -27,4 +29,16 @@ def get_inference(model: Any) -> Inference:
         url=getattr(settings, "INFERENCE_URL", ""),
         timeout=float(getattr(settings, "INFERENCE_TIMEOUT", 30)),
         max_tokens=settings.INFERENCE_MAX_TOKENS,
+        find_source=_source_finder(model.slug),
     )
+
+
+def _source_finder(model_slug: str) -> Callable[[str], Path | None] | None:
+    """Where this process finds sources published after its engine loaded (uploaded SAEs): the
+    function named by `INFERENCE_SOURCE_FINDER`, (model slug, source slug) -> overlay pack
+    directory or None. Named in the settings, so this library imports no web app."""
+    dotted = getattr(settings, "INFERENCE_SOURCE_FINDER", "")
+    if not dotted:
+        return None
+    finder = import_string(dotted)
+    return lambda source_slug: finder(model_slug, source_slug)

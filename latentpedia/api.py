@@ -36,6 +36,7 @@ from moderation.api import router as moderation_router
 from research.api import router as research_router
 from research.api_community import router as community_router
 from research.api_map import router as map_router
+from research.api_uploads import router as uploads_router
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ api.add_router("", modes_router)
 api.add_router("", research_router)
 api.add_router("", community_router)
 api.add_router("", map_router)
+api.add_router("", uploads_router)
 api.add_router("", moderation_router)
 
 

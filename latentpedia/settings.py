@@ -319,6 +319,32 @@ INFERENCE_MAX_TOKENS = env_int("INFERENCE_MAX_TOKENS", 1024)
 INFERENCE_TIMEOUT = env_float("INFERENCE_TIMEOUT", 30.0)
 # (requests, window seconds) per IP for test-your-text and search-all.
 INFERENCE_RATE_LIMIT = (env_int("INFERENCE_RATE_LIMIT", 30), 60)
+# --- Uploaded SAEs ----------------------------------------------------------------------------
+# Uploads and the sources built from them live in the "sae_uploads" storage, which every web,
+# worker and inference host must reach: a local folder by default; at scale, object storage
+# through django-storages, e.g. SAE_UPLOADS_STORAGE=storages.backends.s3.S3Storage with
+# SAE_UPLOADS_STORAGE_OPTIONS='{"bucket_name": "lp-sae"}'. Hosts whose storage is not a local
+# folder copy a source's files into SAE_UPLOADS_CACHE before loading it.
+SAE_UPLOADS_DIR = Path(env_str("SAE_UPLOADS_DIR", str(BASE_DIR / ".run" / "sae_uploads")))
+SAE_UPLOADS_CACHE = Path(env_str("SAE_UPLOADS_CACHE", str(BASE_DIR / ".run" / "sae_cache")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "sae_uploads": {
+        "BACKEND": env_str("SAE_UPLOADS_STORAGE", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": json.loads(env_str("SAE_UPLOADS_STORAGE_OPTIONS") or "{}") or {"location": str(SAE_UPLOADS_DIR)},
+    },
+}
+SAE_UPLOAD_MAX_BYTES = env_int("SAE_UPLOAD_MAX_BYTES", 512 * 1024 * 1024)  # weights + cfg, per upload
+SAE_UPLOAD_USER_RUNNING = env_int("SAE_UPLOAD_USER_RUNNING", 1)  # queued or running, per user
+SAE_UPLOAD_SITE_RUNNING = env_int("SAE_UPLOAD_SITE_RUNNING", 3)  # queued or running, site-wide
+SAE_UPLOAD_USER_DAILY = env_int("SAE_UPLOAD_USER_DAILY", 5)  # uploads started per user per day
+# How an in-process engine finds a source published after it loaded (an inference server is
+# given `--sources-dir`, the storage's sources/ folder, instead).
+INFERENCE_SOURCE_FINDER = "research.upload_storage.local_source_dir"
+# Corpus tokens an uploaded SAE's records are drawn from (the pack's first documents).
+SAE_UPLOAD_SCAN_TOKENS = env_int("SAE_UPLOAD_SCAN_TOKENS", 1_000_000)
+
 # Over game.services.ratelimit.DEFAULT_LIMITS, as JSON: RATE_LIMITS_JSON='{"submit:user": [5, 60]}'.
 RATE_LIMITS = {scope: tuple(limit) for scope, limit in json.loads(env_str("RATE_LIMITS_JSON") or "{}").items()}
 

@@ -16,7 +16,7 @@ from accounts.api_auth import LOGGED_IN
 from accounts.api_base import ApiError, In, errors
 from game.services.errors import ServiceError
 from game.api_support import RateLimit
-from moderation import selectors, services
+from moderation import selectors, services, sources
 from moderation.models import Case, Report, is_moderator
 
 router = Router(tags=["moderation"])
@@ -244,3 +244,55 @@ def moderation_action(request: HttpRequest, payload: ActionIn) -> Any:
 def moderation_audit(request: HttpRequest) -> Any:
     _moderator(request)
     return {"entries": [selectors.audit_payload(e) for e in selectors.audit_log()]}
+
+
+# --- Uploaded sources -------------------------------------------------------------------------
+
+
+class SourceActionIn(In):
+    reason: str = ""
+
+
+class UploadReviewOut(Schema):
+    job_id: int
+    model: str
+    slug: str
+    uploader: str | None
+    hook_point: str
+    width: int
+    description: str
+    created: dt.datetime
+
+
+class UploadReviewListOut(Schema):
+    uploads: list[UploadReviewOut]
+
+
+@router.get("/moderation/uploads", response={200: UploadReviewListOut, **errors(401, 403)}, auth=LOGGED_IN,
+            url_name="api-moderation-uploads", summary="Uploaded sources waiting to be put in play (moderators)")
+def moderation_uploads(request: HttpRequest) -> Any:
+    _moderator(request)
+    return {"uploads": [
+        {"job_id": u.pk, "model": u.model.slug, "slug": u.slug, "uploader": u.user.get_username() if u.user else None,
+         "hook_point": u.hook_point, "width": u.width, "description": u.description, "created": u.created}
+        for u in sources.uploads_to_review()
+    ]}
+
+
+@router.post("/moderation/sources/{slug:model}/{slug:source}/approve",
+             response={201: AuditOut, **errors(400, 401, 403, 404, 409)}, auth=LOGGED_IN,
+             url_name="api-moderation-source-approve", summary="Put an uploaded source's features in play (moderators)")
+def moderation_source_approve(request: HttpRequest, model: str, source: str, payload: SourceActionIn) -> Any:
+    _moderator(request)
+    entry = sources.source_approve(moderator=request.user, model=model, source=source, reason=payload.reason)
+    return Status(201, selectors.audit_payload(entry))
+
+
+@router.post("/moderation/sources/{slug:model}/{slug:source}/unpublish",
+             response={201: AuditOut, **errors(400, 401, 403, 404)}, auth=LOGGED_IN,
+             url_name="api-moderation-source-unpublish",
+             summary="Hide an uploaded source everywhere and take it out of play (moderators)")
+def moderation_source_unpublish(request: HttpRequest, model: str, source: str, payload: SourceActionIn) -> Any:
+    _moderator(request)
+    entry = sources.source_unpublish(moderator=request.user, model=model, source=source, reason=payload.reason)
+    return Status(201, selectors.audit_payload(entry))

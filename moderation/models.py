@@ -109,6 +109,8 @@ class AuditEntry(models.Model):
         AUTO_HIDE = "auto_hide", "Hidden by trusted reports"
         WORD_ADD = "word_add", "Added a blocked word"
         WORD_REMOVE = "word_remove", "Removed a blocked word"
+        SOURCE_APPROVE = "source_approve", "Put an uploaded source in play"
+        SOURCE_UNPUBLISH = "source_unpublish", "Unpublished an uploaded source"
 
     # Null for what the site did by itself (hidden by reports).
     moderator = models.ForeignKey(

@@ -63,7 +63,7 @@ def list_payload(fl: FeatureList) -> dict[str, Any]:
 def features_of(model: str, source: str, indexes: list[int]) -> list[Feature]:
     """The features `indexes` of one source, all of which must exist (404 names the first missing)."""
     wanted = list(dict.fromkeys(indexes))
-    found = {f.index: f for f in Feature.objects.filter(source__model__slug=model, source__slug=source,
+    found = {f.index: f for f in Feature.objects.filter(source__model__slug=model, source__slug=source, source__published=True,
                                                         index__in=wanted)}
     missing = [i for i in wanted if i not in found]
     if missing:

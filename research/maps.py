@@ -15,7 +15,7 @@ def source_map(model: str, source: str) -> dict[str, Any]:
     """{model, source, kind, features: [{index, x, y, max_activation, explanation}]}; ServiceError
     404 for an unknown source or one without a map. Check features in play are left out, as in
     search: their place would tell them apart."""
-    found = Source.objects.select_related("model").filter(model__slug=model, slug=source).first()
+    found = Source.objects.published().select_related("model").filter(model__slug=model, slug=source).first()
     if found is None:
         raise ServiceError(f"Model {model} has no source {source!r}.", status=404)
     features = list(

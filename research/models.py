@@ -7,13 +7,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from game.models import Feature
+from game.models import Feature, LanguageModel, Source
 
 LIST_NAME_MAX = 120
 LIST_DESCRIPTION_MAX = 2000
 LIST_TEST_TEXT_MAX = 2000
 ITEM_NOTE_MAX = 1000
 COMMENT_MAX = 2000
+UPLOAD_DESCRIPTION_MAX = 2000
 
 
 class FeatureList(models.Model):
@@ -71,3 +72,53 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"comment {self.pk} on {self.feature_id}"
+
+
+class SourceUpload(models.Model):
+    """A researcher's SAE, from upload to a published source: the job's progress and its verdict."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        PUBLISHED = "published", "Published"
+        FAILED = "failed", "Failed"
+        UNPUBLISHED = "unpublished", "Unpublished by a moderator"
+
+    LIVE = (Status.QUEUED, Status.RUNNING)
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                             related_name="source_uploads")
+    model = models.ForeignKey(LanguageModel, on_delete=models.CASCADE, related_name="source_uploads")
+    slug = models.SlugField(max_length=64, help_text="The source's name within its model once published")
+    description = models.TextField(blank=True, max_length=UPLOAD_DESCRIPTION_MAX)
+    size_bytes = models.BigIntegerField(default=0)
+    hook_point = models.CharField(max_length=200, blank=True)
+    width = models.PositiveIntegerField(default=0)
+    architecture = models.CharField(max_length=32, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    stage = models.CharField(max_length=200, blank=True, help_text="What the job is doing now, for the page")
+    progress = models.FloatField(default=0.0, help_text="0 to 1")
+    error = models.TextField(blank=True)
+    error_field = models.CharField(max_length=32, blank=True)
+    source = models.OneToOneField(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="upload")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated = models.DateTimeField(auto_now=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        constraints = [
+            # One live or published upload per name: a failed one frees its name for the next try.
+            models.UniqueConstraint(fields=["model", "slug"], condition=~models.Q(status="failed"),
+                                    name="one_upload_per_source_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_id}/{self.slug} ({self.status})"
+
+    @property
+    def storage_prefix(self) -> str:
+        return f"uploads/{self.pk}"

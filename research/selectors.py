@@ -13,9 +13,9 @@ from research.schemas import DEFAULT_RESULTS, MAX_RESULTS, MAX_TEXT_CHARS
 def search_config() -> dict[str, Any]:
     """The models that can be searched (those with at least one source), each with its
     sources, and the API's limits, for the search page's JSON config. Two queries."""
-    sources = Prefetch("sources", queryset=Source.objects.order_by("layer", "slug"))
+    sources = Prefetch("sources", queryset=Source.objects.published().order_by("layer", "slug"))
     models = (
-        LanguageModel.objects.filter(sources__isnull=False).distinct()
+        LanguageModel.objects.filter(sources__published=True).distinct()
         .order_by("name", "slug").prefetch_related(sources)
     )
     return {

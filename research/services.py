@@ -21,7 +21,7 @@ def _model(slug: str) -> LanguageModel:
 
 
 def _sources(model: LanguageModel, slugs: list[str], field: str) -> dict[str, Source]:
-    found = {s.slug: s for s in Source.objects.filter(model=model, slug__in=slugs)}
+    found = {s.slug: s for s in Source.objects.published().filter(model=model, slug__in=slugs)}
     missing = [s for s in slugs if s not in found]
     if missing:
         raise InferenceError(f"Model {model.slug} has no source {missing[0]!r}.", status=404, field=field)
@@ -64,7 +64,7 @@ def search_all(req: SearchAllIn) -> dict[str, Any]:
     if req.sources:
         slugs = list(_sources(model, req.sources, "sources"))
     else:
-        slugs = list(Source.objects.filter(model=model).values_list("slug", flat=True))
+        slugs = list(Source.objects.published().filter(model=model).values_list("slug", flat=True))
         if not slugs:
             raise InferenceError(f"Model {model.slug} has no sources to search.", status=404, field="model")
     answer = get_inference(model).search_all(req.text, slugs, req.sort_by_token_indexes, req.num_results)

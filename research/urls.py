@@ -8,4 +8,5 @@ urlpatterns = [
     path("lists/<int:list_id>", pages.list_page, name="feature-list"),
     path("u/<str:username>", pages.player_page, name="player"),
     path("map/<slug:model>/<slug:source>", pages.map_page, name="feature-map"),
+    path("sources/upload", pages.upload_page, name="source-upload"),
 ]

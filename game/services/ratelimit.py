@@ -27,6 +27,9 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     # A steering run generates text twice: dearer than a test of one text.
     "steer:user": (10, 60),
     "steer:ip": (20, 60),
+    # Each upload is checked and stored before the per-day limit can refuse the next one.
+    "upload:user": (10, 3600),
+    "upload:ip": (20, 3600),
 }
 
 

@@ -17,7 +17,9 @@
    *  A network failure resolves with status 0 so callers can keep the player's text. */
   async function api(method, url, payload) {
     const opts = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
-    if (payload !== undefined) {
+    if (payload instanceof FormData) {
+      opts.body = payload;  // multipart: the browser writes the boundary into Content-Type
+    } else if (payload !== undefined) {
       opts.headers["Content-Type"] = "application/json";
       opts.body = JSON.stringify(payload);
     }
