@@ -218,13 +218,31 @@ def test_the_upload_page_needs_a_login_and_lists_the_uploads(model, sae) -> None
     assert page.status_code == 200 and b"tiny-infer/0-res-mine" in page.content
 
 
+@pytest.fixture(params=["in-memory", "s3"])
+def object_storage(request, settings, monkeypatch):
+    """A storage with no local paths: Django's in-memory one, and S3 through django-storages
+    (boto3 against moto's S3, in process)."""
+    if request.param == "in-memory":
+        settings.STORAGES = {**settings.STORAGES, "sae_uploads": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
+        yield request.param
+        return
+    boto3 = pytest.importorskip("boto3", reason="object storage needs boto3 (django-storages[s3])")
+    moto = pytest.importorskip("moto", reason="the S3 test runs against moto")
+    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
+    with moto.mock_aws():
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="lp-sae")
+        settings.STORAGES = {**settings.STORAGES, "sae_uploads": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {"bucket_name": "lp-sae", "region_name": "us-east-1", "file_overwrite": True}}}
+        yield request.param
+
+
 def test_with_a_storage_that_is_not_a_local_folder_hosts_load_the_source_from_a_copy(model, sae, settings,
-                                                                                    tmp_path) -> None:
-    # Django's in-memory storage has no local paths, as object storage (django-storages) has none:
-    # the job reads the upload back from it, and the engine loads the published source from a
-    # copy in SAE_UPLOADS_CACHE.
-    settings.STORAGES = {**settings.STORAGES, "sae_uploads": {
-        "BACKEND": "django.core.files.storage.InMemoryStorage"}}
+                                                                                    object_storage) -> None:
+    # Object storage has no local paths: the job reads the upload back from it, and the engine
+    # loads the published source from a copy in SAE_UPLOADS_CACHE.
     ada = logged_in(make_user(username="ada"))
     job_id = upload(ada, sae, slug="0-res-remote").json()["job_id"]
     assert stored(settings) == []  # nothing written to a folder
@@ -237,3 +255,13 @@ def test_with_a_storage_that_is_not_a_local_folder_hosts_load_the_source_from_a_
     assert answer.status_code == 200, answer.content
     copy = Path(settings.SAE_UPLOADS_CACHE) / MODEL_SLUG / "0-res-remote"
     assert (copy / "pack.json").is_file() and (copy / "saes" / "0-res-remote" / "cfg.json").is_file()
+
+
+def test_the_upload_routes_are_in_the_openapi_document() -> None:
+    paths = Client().get("/api/openapi.json").json()["paths"]
+    post = paths["/api/sources/upload"]["post"]
+    assert "multipart/form-data" in post["requestBody"]["content"]
+    assert {"202", "400", "401", "413", "429"} <= set(post["responses"])
+    assert "get" in paths["/api/sources/upload/{job_id}"]
+    assert {"/api/moderation/sources/{model}/{source}/approve",
+            "/api/moderation/sources/{model}/{source}/unpublish"} <= set(paths)
