@@ -52,23 +52,14 @@ class RetractOut(Schema):
     retracted: bool
 
 
-def _explanation_target(explanation_id: int) -> services.Target:
+def _visible_target(kind: str, pk: int, noun: str) -> services.Target:
+    """An explanation or comment that can be reported: it exists and is not hidden."""
     try:
-        target = services.target_find(Case.Kind.EXPLANATION, explanation_id)
+        target = services.target_find(kind, pk)
     except ServiceError:
-        raise ApiError(f"There is no explanation {explanation_id}.", status=404) from None
-    if target.explanation.hidden:
-        raise ApiError("This explanation was removed by a moderator.", status=404)
-    return target
-
-
-def _comment_target(comment_id: int) -> services.Target:
-    try:
-        target = services.target_find(Case.Kind.COMMENT, comment_id)
-    except ServiceError:
-        raise ApiError(f"There is no comment {comment_id}.", status=404) from None
-    if target.comment.hidden:
-        raise ApiError("This comment was removed by a moderator.", status=404)
+        raise ApiError(f"There is no {noun} {pk}.", status=404) from None
+    if (target.explanation or target.comment).hidden:
+        raise ApiError(f"This {noun} was removed by a moderator.", status=404)
     return target
 
 
@@ -79,6 +70,12 @@ def _user_target(username: str) -> services.Target:
     return services.Target(Case.Kind.USER, user=user)
 
 
+def _report(request: HttpRequest, target: services.Target, payload: ReportIn, **which: Any) -> Any:
+    """File the report; 201 the first time, 200 when this player had already reported it."""
+    result = services.report_file(reporter=request.user, target=target, reason=payload.reason, note=payload.note)
+    return Status(201 if result.created else 200, {**which, "reported": True, "created": result.created})
+
+
 @router.post(
     "/explanations/{int:explanation_id}/report",
     response={(200, 201): ReportOut, **errors(400, 401, 403, 404, 429)}, auth=LOGGED_IN,
@@ -86,10 +83,8 @@ def _user_target(username: str) -> services.Target:
     summary="Report an explanation to the moderators (201 the first time, 200 after)",
 )
 def explanation_report(request: HttpRequest, explanation_id: int, payload: ReportIn) -> Any:
-    target = _explanation_target(explanation_id)
-    result = services.report_file(reporter=request.user, target=target, reason=payload.reason, note=payload.note)
-    return Status(201 if result.created else 200,
-                  {"explanation_id": explanation_id, "reported": True, "created": result.created})
+    return _report(request, _visible_target(Case.Kind.EXPLANATION, explanation_id, "explanation"), payload,
+                   explanation_id=explanation_id)
 
 
 @router.delete(
@@ -111,9 +106,7 @@ def explanation_report_retract(request: HttpRequest, explanation_id: int) -> Any
     summary="Report a comment to the moderators (201 the first time, 200 after)",
 )
 def comment_report(request: HttpRequest, comment_id: int, payload: ReportIn) -> Any:
-    target = _comment_target(comment_id)
-    result = services.report_file(reporter=request.user, target=target, reason=payload.reason, note=payload.note)
-    return Status(201 if result.created else 200, {"comment_id": comment_id, "reported": True, "created": result.created})
+    return _report(request, _visible_target(Case.Kind.COMMENT, comment_id, "comment"), payload, comment_id=comment_id)
 
 
 @router.post(
@@ -122,9 +115,7 @@ def comment_report(request: HttpRequest, comment_id: int, payload: ReportIn) -> 
     summary="Report a player to the moderators (201 the first time, 200 after)",
 )
 def user_report(request: HttpRequest, username: str, payload: ReportIn) -> Any:
-    target = _user_target(username)
-    result = services.report_file(reporter=request.user, target=target, reason=payload.reason, note=payload.note)
-    return Status(201 if result.created else 200, {"username": username, "reported": True, "created": result.created})
+    return _report(request, _user_target(username), payload, username=username)
 
 
 @router.delete(
