@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from game.services.errors import ServiceError
-from moderation import selectors, services
+from moderation import selectors, services, sources
 from moderation.models import Case, is_moderator
 
 
@@ -33,7 +33,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
         "nav": "moderation", "state": state,
         "states": [(value, label, counts[value]) for value, label in Case.State.choices],
         "cases": selectors.cases(state), "flags": selectors.feature_flags(), "audit": selectors.audit_log(limit=50),
-        "blocked_words": selectors.blocked_words(),
+        "blocked_words": selectors.blocked_words(), "uploads": sources.uploads_to_review(),
     })
 
 
@@ -61,6 +61,26 @@ def act(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
         return _back(request)
     messages.success(request, f"Done: {entry.get_action_display().lower()} ({entry.target_label[:80]}).")
+    return _back(request)
+
+
+@login_required
+@require_POST
+def source_act(request: HttpRequest) -> HttpResponse:
+    """Put an uploaded source in play, or unpublish it."""
+    _moderator_only(request)
+    action = request.POST.get("action", "")
+    if action not in ("approve", "unpublish"):
+        messages.error(request, "Choose to put the source in play or to unpublish it.")
+        return _back(request)
+    change = sources.source_approve if action == "approve" else sources.source_unpublish
+    try:
+        entry = change(moderator=request.user, model=request.POST.get("model", ""),
+                       source=request.POST.get("source", ""), reason=request.POST.get("reason", ""))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Done: {entry.get_action_display().lower()} ({entry.target_label}).")
     return _back(request)
 
 

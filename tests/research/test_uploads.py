@@ -265,3 +265,26 @@ def test_the_upload_routes_are_in_the_openapi_document() -> None:
     assert "get" in paths["/api/sources/upload/{job_id}"]
     assert {"/api/moderation/sources/{model}/{source}/approve",
             "/api/moderation/sources/{model}/{source}/unpublish"} <= set(paths)
+
+
+def test_the_moderation_page_lists_a_waiting_upload_and_its_forms_approve_and_unpublish(model, sae) -> None:
+    ada = logged_in(make_user(username="ada"))
+    job_id = upload(ada, sae, slug="0-res-mine", description="<b>my</b> SAE").json()["job_id"]
+    run_job(job_id)
+    source = Source.objects.get(model=model, slug="0-res-mine")
+    mod = logged_in(make_moderator(username="mo"))
+    page = mod.get("/moderation")
+    assert page.status_code == 200 and b'data-source="tiny-infer/0-res-mine"' in page.content
+    assert b"&lt;b&gt;my&lt;/b&gt; SAE" in page.content  # the uploader's text, escaped
+    form = {"model": MODEL_SLUG, "source": "0-res-mine", "next": "/moderation"}
+    assert ada.post("/moderation/sources", {**form, "action": "approve"}).status_code == 403
+
+    refused = mod.post("/moderation/sources", {**form, "action": "unpublish", "reason": ""}, follow=True)
+    assert b"Say why the source is unpublished" in refused.content
+    assert Source.objects.get(pk=source.pk).published
+
+    mod.post("/moderation/sources", {**form, "action": "approve"})
+    assert Feature.objects.in_play().filter(source=source).exists()
+    assert b'data-source="tiny-infer/0-res-mine"' not in mod.get("/moderation").content
+    mod.post("/moderation/sources", {**form, "action": "unpublish", "reason": "broken"})
+    assert not Source.objects.get(pk=source.pk).published
