@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Case, F, Prefetch, QuerySet, Value, When
 
 from calibration.human_score import aggregate as aggregate_human_score
@@ -224,7 +225,17 @@ def feature_page_context(feature: Feature) -> dict[str, Any]:
         "density_pct": 100 * feature.frac_nonzero,
         "histogram_bars": bars,
         "steer_strength": steer_strength_suggested(feature.max_activation),
+        "uploader": _uploader(feature),
     }
+
+
+def _uploader(feature: Feature) -> dict[str, Any] | None:
+    """Who uploaded the feature's source (None for a pack's own), and whether it is in play yet."""
+    if feature.source.uploaded_by_id is None:
+        return None
+    name = get_user_model().objects.filter(pk=feature.source.uploaded_by_id).values_list("username", flat=True).first()
+    in_play = Feature.objects.in_play().filter(source_id=feature.source_id).exists()
+    return {"username": name, "in_play": in_play}
 
 
 # The steering form starts at this multiple of the feature's strongest activation: pushed only

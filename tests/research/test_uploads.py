@@ -152,7 +152,9 @@ def test_the_job_publishes_a_source_the_running_model_answers_for_without_a_rest
     live = Feature.objects.filter(source=source, max_activation__gt=0)
     assert live.exists() and all(f.records.exists() for f in live)
     assert source.features.filter(explanations__author_model__isnull=False).exists()  # baselines
-    assert status["source_url"] and Client().get(status["source_url"]).status_code == 200
+    page = Client().get(status["source_url"])
+    assert page.status_code == 200 and b"not in play until a moderator approves it" in page.content
+    assert b'href="/u/ada"' in page.content
     assert any(p.startswith("sources/tiny-infer/0-res-mine/") for p in stored(settings))
 
     first = int(status["source_url"].rsplit("/", 1)[1])
