@@ -149,6 +149,18 @@ class MyCommentOut(Schema):
     created: str
 
 
+class MyUploadOut(Schema):
+    model: str
+    slug: str
+    description: str
+    status: str
+    error: str
+    hook_point: str
+    width: int
+    size_bytes: int
+    created: str
+
+
 class PlayerDataOut(Schema):
     format_version: int
     account: AccountOut
@@ -165,6 +177,7 @@ class PlayerDataOut(Schema):
     lists: list[MyListOut] = []
     stars: list[MyStarOut] = []
     comments: list[MyCommentOut] = []
+    uploads: list[MyUploadOut] = []
 
 
 @router.get("/me/data", response={200: PlayerDataOut, **errors(401)}, auth=LOGGED_IN, url_name="api-me-data",

@@ -1,12 +1,13 @@
 """Research's part of a player's data download (`GET /api/me/data`, built by
-`game.player_data`, which finds this module by its name): their lists, stars and comments."""
+`game.player_data`, which finds this module by its name): their lists, stars, comments and
+uploaded SAEs."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from game.player_data import iso, player_data_section
-from research.models import Comment, FeatureList, Star
+from research.models import Comment, FeatureList, SourceUpload, Star
 
 
 @player_data_section("lists")
@@ -31,3 +32,11 @@ def comments_written(user) -> list[dict[str, Any]]:
     rows = Comment.objects.filter(author=user).select_related("feature__source__model").order_by("created")
     return [{"feature": str(c.feature.ref), "text": c.text, "hidden": c.hidden, "created": iso(c.created)}
             for c in rows]
+
+
+@player_data_section("uploads")
+def sources_uploaded(user) -> list[dict[str, Any]]:
+    rows = SourceUpload.objects.filter(user=user).select_related("model").order_by("created")
+    return [{"model": u.model.slug, "slug": u.slug, "description": u.description, "status": u.status,
+             "error": u.error, "hook_point": u.hook_point, "width": u.width, "size_bytes": u.size_bytes,
+             "created": iso(u.created)} for u in rows]

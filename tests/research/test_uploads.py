@@ -4,6 +4,7 @@ without a restart, put in play by a moderator and unpublished by one."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -290,3 +291,11 @@ def test_the_moderation_page_lists_a_waiting_upload_and_its_forms_approve_and_un
     assert b'data-source="tiny-infer/0-res-mine"' not in mod.get("/moderation").content
     mod.post("/moderation/sources", {**form, "action": "unpublish", "reason": "broken"})
     assert not Source.objects.get(pk=source.pk).published
+
+
+def test_uploads_are_in_the_players_data_download(model, sae) -> None:
+    ada = logged_in(make_user(username="ada"))
+    upload(ada, sae, slug="0-res-mine", description="mine")
+    data = json.loads(ada.get("/api/me/data").content)
+    assert [(u["model"], u["slug"], u["description"], u["status"]) for u in data["uploads"]] == [
+        (MODEL_SLUG, "0-res-mine", "mine", "queued")]
