@@ -67,20 +67,32 @@ async def kill_web(topology: Any, record: Record, *, hold_s: float) -> FaultWind
                        notes={"backend": 0, "down_s": round(record.now() - instant, 2)})
 
 
+# A kill that lands between two jobs interrupts nothing; the worker is started again and killed
+# at the next job, up to this many times, so the fault is the one meant: a kill mid-score.
+KILL_WORKER_TRIES = 5
+
+
 async def kill_worker(topology: Any, record: Record, *, hold_s: float, wait_for_job_s: float = 20.0) -> FaultWindow:
     """SIGKILL the worker while it scores a player's explanation, then start a new one. The
     killed job keeps its lease until it runs out; then the new worker runs it again."""
     database_url = topology.env["DATABASE_URL"]
-    await asyncio.to_thread(_wait_for_running_job, database_url, wait_for_job_s)
     start = record.now()
-    await asyncio.to_thread(topology.kill_worker, 0, signal.SIGKILL)
-    instant = record.now()
-    # What the worker held when it died (a job may have finished between the query and the kill).
-    held = await asyncio.to_thread(running_score_jobs, database_url)
+    held: list[int] = []
+    tries = 0
+    while not held and tries < KILL_WORKER_TRIES:
+        if tries:
+            await asyncio.to_thread(topology.start_worker, 0)
+        tries += 1
+        await asyncio.to_thread(_wait_for_running_job, database_url, wait_for_job_s)
+        await asyncio.to_thread(topology.kill_worker, 0, signal.SIGKILL)
+        instant = record.now()
+        # What the worker held when it died (a job may have finished between the query and the kill).
+        held = await asyncio.to_thread(running_score_jobs, database_url)
     await asyncio.sleep(hold_s)
     await asyncio.to_thread(topology.start_worker, 0)
     return FaultWindow("worker", start, record.now() + GRACE_S, instant=instant,
-                       notes={"mid_score": bool(held), "interrupted_job_ids": held, "down_s": round(record.now() - instant, 2)})
+                       notes={"mid_score": bool(held), "interrupted_job_ids": held, "kills": tries,
+                              "down_s": round(record.now() - instant, 2)})
 
 
 async def restart_redis(topology: Any, record: Record, *, hold_s: float) -> FaultWindow:
