@@ -30,6 +30,9 @@ from research import upload_storage
 from research.models import SourceUpload
 
 JOB_NAME = "build_source_upload"
+# Behind players' own explanations (0), ahead of the pack's baseline scores (10): a build takes
+# minutes, and the embedded default has one worker.
+JOB_PRIORITY = 5
 CFG_MAX_BYTES = 64 * 1024
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 # The hooks an uploaded SAE may read: those whose activations are one vector per token.
@@ -154,7 +157,7 @@ def upload_start(*, user, model: str, cfg: File, weights: File, slug: str = "",
         upload_storage.save_file(f"{upload.storage_prefix}/{upload_storage.CFG_NAME}", ContentFile(cfg_raw))
         weights.seek(0)
         upload_storage.save_file(f"{upload.storage_prefix}/{upload_storage.WEIGHTS_NAME}", weights)
-        enqueue(JOB_NAME, {"upload_id": upload.pk}, dedupe_key=f"source-upload:{upload.pk}")
+        enqueue(JOB_NAME, {"upload_id": upload.pk}, dedupe_key=f"source-upload:{upload.pk}", priority=JOB_PRIORITY)
     return upload
 
 
