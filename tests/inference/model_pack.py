@@ -72,3 +72,18 @@ def write_model_pack(path: Path, *, seed: int = 0, with_corpus: bool = False) ->
         meta["corpus"] = {"name": "shuffled-words", "n_docs": N_CORPUS_DOCS, "n_tokens": len(stream)}
     (path / "pack.json").write_text(json.dumps(meta))
     return path
+
+
+def write_topk_sae(folder: Path, *, d_in: int = D_MODEL, d_sae: int = 12, k: int = 3,
+                   hook: str = "blocks.0.hook_resid_post", seed: int = 1, w_enc_std: float | None = None) -> Path:
+    """A TopK SAE with random weights in SAELens's on-disk format, as a researcher would upload
+    it. Nonzero biases, so any re-computation checks them too; `w_enc_std` redraws the encoder."""
+    torch.manual_seed(seed)
+    sae = TopKSAE(TopKSAEConfig(d_in=d_in, d_sae=d_sae, k=k, metadata=SAEMetadata(hook_name=hook)))
+    with torch.no_grad():
+        if w_enc_std is not None:
+            sae.W_enc.normal_(0, w_enc_std)
+        sae.b_enc.normal_(0, 0.3)
+        sae.b_dec.normal_(0, 0.3)
+    sae.save_model(folder)
+    return folder

@@ -14,8 +14,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from sae_lens import TopKSAE, TopKSAEConfig
-from sae_lens.saes.sae import SAEMetadata
 
 from inference_client import backends
 from inference_client.engine import InferenceEngine, directory_finder, load_sae
@@ -23,7 +21,12 @@ from inference_client.errors import InferenceError
 from inference_client.server import InferenceServer
 from pipeline.uploaded_source import build_uploaded_source
 from tests.inference.http_helpers import call
-from tests.inference.model_pack import D_MODEL, MODEL_SLUG, write_model_pack
+from tests.inference.model_pack import (
+    D_MODEL,
+    MODEL_SLUG,
+    write_model_pack,
+    write_topk_sae,
+)
 
 HOOK = "blocks.0.hook_resid_post"
 WIDTH, K = 12, 3  # under UMAP's 15 neighbours: no map to fit, a fast build
@@ -52,12 +55,7 @@ def pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def overlay(pack: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An uploaded TopK SAE built into an overlay pack, not yet where the server looks."""
     staging = tmp_path_factory.mktemp("staging")
-    torch.manual_seed(3)
-    sae = TopKSAE(TopKSAEConfig(d_in=D_MODEL, d_sae=WIDTH, k=K, metadata=SAEMetadata(hook_name=HOOK)))
-    with torch.no_grad():
-        sae.b_enc.normal_(0, 0.3)
-        sae.b_dec.normal_(0, 0.3)
-    sae.save_model(staging / "upload")
+    write_topk_sae(staging / "upload", d_in=D_MODEL, d_sae=WIDTH, k=K, hook=HOOK, seed=3)
     build_uploaded_source(pack, staging / "upload", slug="late", out=staging / "late", max_tokens=1500)
     return staging / "late"
 

@@ -9,8 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from sae_lens import TopKSAE, TopKSAEConfig
-from sae_lens.saes.sae import SAEMetadata
 
 from inference_client.engine import load_pack_model, load_sae
 from pipeline.features import iter_chunks
@@ -24,7 +22,12 @@ from pipeline.pack import (
 from pipeline.records import KIND_TOP
 from pipeline.sae_upload import UploadError
 from pipeline.uploaded_source import build_uploaded_source, corpus_prefix
-from tests.inference.model_pack import D_MODEL, MODEL_SLUG, write_model_pack
+from tests.inference.model_pack import (
+    D_MODEL,
+    MODEL_SLUG,
+    write_model_pack,
+    write_topk_sae,
+)
 
 pytestmark = pytest.mark.slow  # loads a model and fits a UMAP
 
@@ -34,13 +37,7 @@ WIDTH, K = 24, 4
 
 
 def save_topk_sae(directory: Path, *, d_in: int = D_MODEL, hook: str = HOOK, seed: int = 1) -> Path:
-    torch.manual_seed(seed)
-    sae = TopKSAE(TopKSAEConfig(d_in=d_in, d_sae=WIDTH, k=K, metadata=SAEMetadata(hook_name=hook)))
-    with torch.no_grad():  # nonzero biases, so the re-computation below checks them too
-        sae.b_enc.normal_(0, 0.3)
-        sae.b_dec.normal_(0, 0.3)
-    sae.save_model(directory)
-    return directory
+    return write_topk_sae(directory, d_in=d_in, d_sae=WIDTH, k=K, hook=hook, seed=seed)
 
 
 @pytest.fixture(scope="module")

@@ -5,23 +5,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import torch
 from django.core.files.uploadedfile import SimpleUploadedFile
-from sae_lens import TopKSAE, TopKSAEConfig
-from sae_lens.saes.sae import SAEMetadata
+
+from tests.inference.model_pack import D_MODEL, write_topk_sae
 
 HOOK = "blocks.0.hook_resid_post"
 
 
-def write_sae(folder: Path, *, d_in: int = 16, d_sae: int = 12, k: int = 3, hook: str = HOOK, seed: int = 1) -> Path:
-    """A TopK SAE with random weights (and biases, so features fire on different tokens)."""
-    torch.manual_seed(seed)
-    sae = TopKSAE(TopKSAEConfig(d_in=d_in, d_sae=d_sae, k=k, metadata=SAEMetadata(hook_name=hook)))
-    with torch.no_grad():
-        sae.W_enc.normal_(0, 1.0)
-        sae.b_enc.normal_(0, 0.3)
-    sae.save_model(folder)
-    return folder
+def write_sae(folder: Path, *, d_in: int = D_MODEL, d_sae: int = 12, k: int = 3, hook: str = HOOK,
+              seed: int = 1) -> Path:
+    """A TopK SAE with random weights; a unit-scale encoder, so features fire on different tokens."""
+    return write_topk_sae(folder, d_in=d_in, d_sae=d_sae, k=k, hook=hook, seed=seed, w_enc_std=1.0)
 
 
 def files(folder: Path, *, cfg: bytes | None = None, weights: bytes | None = None,
