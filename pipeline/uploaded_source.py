@@ -164,6 +164,10 @@ def _load_sae_for(model: Any, sae_dir: Path, model_slug: str) -> Any:
         raise UploadError(f"cfg.json: hook point {hook!r} is not one of model {model_slug}'s{hint}.", field="cfg")
     if width != int(sae.cfg.d_in):
         raise UploadError(f"cfg.json: d_in is {sae.cfg.d_in}, but {hook} is {width} wide.", field="cfg")
+    broken = [name for name, tensor in sae.state_dict().items() if not bool(tensor.isfinite().all())]
+    if broken:  # every activation would be NaN: records, dashboards and scores of nothing
+        raise UploadError(f"The weights hold NaN or infinite values (in {', '.join(sorted(broken))}).",
+                          field="weights")
     return sae
 
 

@@ -299,3 +299,21 @@ def test_uploads_are_in_the_players_data_download(model, sae) -> None:
     data = json.loads(ada.get("/api/me/data").content)
     assert [(u["model"], u["slug"], u["description"], u["status"]) for u in data["uploads"]] == [
         (MODEL_SLUG, "0-res-mine", "mine", "queued")]
+
+
+def test_weights_that_pass_the_header_check_but_hold_nans_are_refused_by_the_job_with_the_reason(model, sae) -> None:
+    from safetensors.torch import load_file, save_file
+
+    tensors = load_file(str(sae / "sae_weights.safetensors"))
+    tensors["W_dec"][0, 0] = float("nan")
+    save_file(tensors, str(sae / "sae_weights.safetensors"))
+    ada = logged_in(make_user(username="ada"))
+    answer = upload(ada, sae, slug="0-res-nan")
+    assert answer.status_code == 202  # the header is fine: shapes, names and dtype
+    run_job(answer.json()["job_id"])
+    status = ada.get(f"{URL}/{answer.json()['job_id']}").json()
+    assert (status["status"], status["field"], status["stage"]) == ("failed", "weights", "Refused")
+    assert "NaN or infinite values (in W_dec)" in status["error"]
+    assert not Source.objects.filter(model=model, slug="0-res-nan").exists()
+    # A failed upload frees its name and its place in the limits.
+    assert upload(ada, write_sae(sae.parent / "again"), slug="0-res-nan").status_code == 202
