@@ -276,6 +276,7 @@ def check_scoring(acks: dict[str, Any], *, drained: bool | None = None) -> dict[
     except the jobs a fault interrupted, which ran once more and were written once."""
     from game.models import Explanation, LlmUsage, Score
     from jobs.models import Job
+    from jobs.worker import DATABASE_LOST_MESSAGE
 
     interrupted = set(acks.get("interrupted_job_ids", []))
     explanations = list(Explanation.objects.filter(author_id__in=acks["user_ids"]).exclude(status=Explanation.Status.DRAFT))
@@ -285,6 +286,10 @@ def check_scoring(acks: dict[str, Any], *, drained: bool | None = None) -> dict[
     jobs_by_key = defaultdict(list)
     for j in Job.objects.filter(name=SCORE_JOB, dedupe_key__in=[f"score:{s.pk}" for ss in scores.values() for s in ss]):
         jobs_by_key[j.dedupe_key].append(j)
+        # A job claimed while the database was going down is not among the ids the fault saw
+        # running, but its worker says so when it hands the job back.
+        if j.last_error.startswith(DATABASE_LOST_MESSAGE):
+            interrupted.add(j.pk)
     no_score, unfinished, failed, done_twice, rerun, no_job = [], [], [], [], [], []
     for e in explanations:
         mine = scores.get(e.pk, [])

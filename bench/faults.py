@@ -105,15 +105,20 @@ async def restart_redis(topology: Any, record: Record, *, hold_s: float) -> Faul
 
 async def stop_database(topology: Any, record: Record, *, hold_s: float) -> FaultWindow:
     """Stop PostgreSQL for `hold_s`, then start it again. The jobs running at the stop lose
-    their run (the worker puts them back) and are run again: noted, as for a killed worker."""
-    held = await asyncio.to_thread(running_score_jobs, topology.env["DATABASE_URL"])
+    their run (the worker puts them back) and are run again: noted, as for a killed worker.
+    Those are the jobs running just before the stop, and those still marked running once the
+    database is back: one claimed while PostgreSQL was shutting down is only in the second."""
+    database_url = topology.env["DATABASE_URL"]
+    held = await asyncio.to_thread(running_score_jobs, database_url)
     start = record.now()
     await asyncio.to_thread(topology.stop_database)
     stopped = record.now()
     await asyncio.sleep(hold_s)
     await asyncio.to_thread(topology.start_database)
+    after = await asyncio.to_thread(running_score_jobs, database_url)
     return FaultWindow("database", start, record.now() + GRACE_S, instant=stopped,
-                       notes={"down_s": round(record.now() - stopped, 2), "interrupted_job_ids": held})
+                       notes={"down_s": round(record.now() - stopped, 2),
+                              "interrupted_job_ids": sorted(set(held) | set(after))})
 
 
 FAULTS = {"web": kill_web, "worker": kill_worker, "redis": restart_redis, "database": stop_database}

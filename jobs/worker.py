@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 # Losing the database is no fault of the job: nothing can be recorded until it is back.
 DATABASE_GONE = (OperationalError, InterfaceError)
+# Kept on a job whose run the database's loss cut short (it is run again; the try does not count).
+DATABASE_LOST_MESSAGE = "the database was unreachable while it ran"
 # Waits between tries while the database is unreachable (seconds), doubling to the last.
 DATABASE_RETRY_S = (0.5, 1.0, 2.0, 5.0)
 
@@ -163,7 +165,7 @@ def work(
             _refresh_connections()
             if interrupted is not None:
                 # Back in the queue at once rather than when its lease runs out; the try does not count.
-                queue.mark_retry(interrupted, worker_id, "the database was unreachable while it ran", 0,
+                queue.mark_retry(interrupted, worker_id, DATABASE_LOST_MESSAGE, 0,
                                  count_attempt=False)
                 interrupted = None
             maybe_prune()
