@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from .features import SourceSpec, extract_features
+from .sae_upload import hook_layer, sae_slug
 from .source_files import publish_pack, write_source_files
 from .records import RecordConfig
 
@@ -119,22 +120,6 @@ def tokenize_corpus(tokenizer, documents: list[str], bos_id: int, max_tokens: in
     return np.concatenate(pieces), np.asarray(starts, dtype=np.int64)
 
 
-def _hook_layer(hook: str) -> int:
-    try:
-        return int(hook.split(".")[1])
-    except (IndexError, ValueError):
-        return 0
-
-
-def _sae_slug(hook: str, used: set[str]) -> str:
-    kind = "mlp" if "mlp" in hook else "att" if "attn" in hook or "hook_z" in hook else "res"
-    base = f"{_hook_layer(hook)}-{kind}-sae"
-    slug, i = base, 2
-    while slug in used:
-        slug, i = f"{base}-{i}", i + 1
-    return slug
-
-
 @dataclass
 class ImportSettings:
     neuron_layers: list[int] = field(default_factory=list)
@@ -177,13 +162,13 @@ def import_model(
         hook = sae.cfg.metadata.hook_name
         if not hook or hook not in model.hook_dict:
             raise ValueError(f"SAE {spec!r} reads hook {hook!r}, which {model_name} does not have")
-        slug = _sae_slug(hook, used)
+        slug = sae_slug(hook, used)
         used.add(slug)
         weights_path = ""
         if copy_sae_weights:
             sae.save_model(tmp / "saes" / slug)
             weights_path = f"saes/{slug}"
-        sources.append(SourceSpec(slug, "sae", _hook_layer(hook), hook, sae.cfg.d_sae, sae=sae,
+        sources.append(SourceSpec(slug, "sae", hook_layer(hook), hook, sae.cfg.d_sae, sae=sae,
                                   architecture=sae.cfg.architecture(), weights_path=weights_path,
                                   metrics={"source": spec}))
     if not sources:

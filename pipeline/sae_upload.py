@@ -23,6 +23,23 @@ MAX_HEADER_BYTES = 1_000_000
 MAX_D_SAE = 65_536
 
 
+def hook_layer(hook: str) -> int:
+    try:
+        return int(hook.split(".")[1])
+    except (IndexError, ValueError):
+        return 0
+
+
+def sae_slug(hook: str, used: set[str]) -> str:
+    """`<layer>-<mlp|att|res>-sae`, numbered past the names in `used`."""
+    kind = "mlp" if "mlp" in hook else "att" if "attn" in hook or "hook_z" in hook else "res"
+    base = f"{hook_layer(hook)}-{kind}-sae"
+    slug, i = base, 2
+    while slug in used:
+        slug, i = f"{base}-{i}", i + 1
+    return slug
+
+
 class UploadError(ValueError):
     def __init__(self, message: str, *, field: str = "") -> None:
         super().__init__(message)

@@ -74,12 +74,6 @@ def publish(local_dir: Path, prefix: str) -> int:
     return len(files)
 
 
-def remove(prefix: str) -> None:
-    store = storage()
-    for name in _files(prefix):
-        store.delete(name)
-
-
 def local_source_dir(model_slug: str, source_slug: str) -> Path | None:
     """A directory on this host holding the source's overlay pack, or None if none was published."""
     prefix = source_prefix(model_slug, source_slug)

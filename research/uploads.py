@@ -19,13 +19,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from game.models import LanguageModel, Source
 from game.services.errors import ServiceError
 from jobs.queue import enqueue
-from pipeline.sae_upload import UploadError, check_sae
+from pipeline.sae_upload import UploadError, check_sae, sae_slug
 from research import upload_storage
 from research.models import SourceUpload
 
@@ -64,14 +65,8 @@ def hook_sizes(model: LanguageModel) -> dict[str, int]:
     return sizes
 
 
-def _layer(hook: str) -> int:
-    parts = hook.split(".")
-    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
-
-
 def _default_slug(hook: str) -> str:
-    kind = "mlp" if ".mlp." in hook or hook.endswith("mlp_out") else "att" if "attn" in hook else "res"
-    return f"{_layer(hook)}-{kind}-sae-{secrets.token_hex(3)}"
+    return f"{sae_slug(hook, set())}-{secrets.token_hex(3)}"
 
 
 def _model(slug: str) -> LanguageModel:
@@ -152,8 +147,6 @@ def upload_start(*, user, model: str, cfg: File, weights: File, slug: str = "",
             size_bytes=(cfg.size or 0) + (weights.size or 0), hook_point=checked.hook_name, width=checked.d_sae,
             architecture=checked.architecture, stage="Waiting for a worker",
         )
-        from django.core.files.base import ContentFile
-
         upload_storage.save_file(f"{upload.storage_prefix}/{upload_storage.CFG_NAME}", ContentFile(cfg_raw))
         weights.seek(0)
         upload_storage.save_file(f"{upload.storage_prefix}/{upload_storage.WEIGHTS_NAME}", weights)
