@@ -23,6 +23,8 @@ from scoring.embedder import local_model_path
 from scoring.lexical import STOPWORDS
 
 MAX_PIECES = 256
+# Sequences per forward pass, grouped by length (measured best on 2 CPUs among 1, 2, 4 and all).
+BATCH = 4
 
 
 class Explained(NamedTuple):
@@ -33,11 +35,42 @@ class Explained(NamedTuple):
     sentence: np.ndarray  # the model's sentence embedding, comparable with `Embedder` vectors
 
 
-class ContextualEncoder:
-    """Contextual token vectors for records and piece vectors for explanations (unit length)."""
+PRECISIONS = ("auto", "float32", "bfloat16")
 
-    def __init__(self, model_path: str | None = None) -> None:
+
+def cpu_has_fast_bfloat16(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """Whether this CPU multiplies bfloat16 natively (AVX-512 BF16 or AMX); elsewhere torch
+    emulates it, several times slower than float32."""
+    try:
+        with open(cpuinfo, encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    return bool(flags & {"avx512_bf16", "amx_bf16"})
+    except OSError:
+        pass
+    return False
+
+
+def resolve_precision(precision: str) -> str:
+    if precision not in PRECISIONS:
+        raise ValueError(f"encoder precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+    if precision == "auto":
+        return "bfloat16" if cpu_has_fast_bfloat16() else "float32"
+    return precision
+
+
+class ContextualEncoder:
+    """Contextual token vectors for records and piece vectors for explanations (unit length).
+
+    On a CPU with native bfloat16 the model runs in bfloat16 (1.5x faster on 2 cores; token
+    vectors keep a cosine of 0.9997 or more with float32's, and the validity figures do not
+    move): `precision` "auto" picks it where it is native, "float32" forces full precision.
+    """
+
+    def __init__(self, model_path: str | None = None, precision: str = "auto") -> None:
         self._model_path = model_path
+        self.precision = resolve_precision(precision)
         self._tokenizer = None
         self._model = None
         self._lock = threading.Lock()
@@ -62,9 +95,21 @@ class ContextualEncoder:
             max_length=MAX_PIECES, return_tensors="pt",
         )
         offsets = enc.pop("offset_mapping").numpy()
-        with self._lock, torch.inference_mode():
-            hidden = model(**enc).last_hidden_state.numpy()
-        return hidden, offsets, enc["attention_mask"].numpy(), enc["input_ids"].numpy()
+        mask = enc["attention_mask"]
+        lengths = mask.sum(dim=1)
+        hidden = np.zeros((*mask.shape, model.config.hidden_size), dtype=np.float32)
+        # Records differ in length by 2-3x and explanations are short: padding everything to
+        # the longest sequence spent about half of a score on padding. Sequences of similar
+        # length run together, each batch padded only to its own longest.
+        order = torch.argsort(lengths).tolist()
+        half = torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bfloat16")
+        with self._lock, torch.inference_mode(), half:
+            for start in range(0, len(order), BATCH):
+                rows = order[start : start + BATCH]
+                width = int(lengths[rows].max())
+                out = model(**{k: v[rows, :width] for k, v in enc.items()}).last_hidden_state
+                hidden[rows, :width] = out.float().numpy()
+        return hidden, offsets, mask.numpy(), enc["input_ids"].numpy()
 
     def records(self, records: Sequence[Sequence[str]]) -> list[np.ndarray]:
         """For each record (a list of token strings), float32[len(record), D] unit vectors."""
@@ -125,7 +170,11 @@ _DEFAULT: ContextualEncoder | None = None
 
 
 def default_encoder() -> ContextualEncoder:
+    """One encoder per process, at the precision the settings ask for (SCORING_ENCODER_PRECISION)."""
     global _DEFAULT
     if _DEFAULT is None:
-        _DEFAULT = ContextualEncoder()
+        from django.conf import settings
+
+        precision = getattr(settings, "SCORING_ENCODER_PRECISION", "auto") if settings.configured else "auto"
+        _DEFAULT = ContextualEncoder(precision=precision)
     return _DEFAULT

@@ -8,7 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scoring.contextual import ContextualEncoder
+from scoring import contextual
+from scoring.contextual import (
+    ContextualEncoder,
+    cpu_has_fast_bfloat16,
+    resolve_precision,
+)
 from scoring.naming import named_words, naming_scores
 from scoring.records import build_scoring_input
 from scoring.registry import get_scorer, scorer_version
@@ -32,6 +37,50 @@ def test_every_token_gets_a_unit_vector_in_context() -> None:
     a = enc.records([["The", " bank", " of", " the", " river"]])[0][1]
     b = enc.records([["The", " bank", " lent", " money"]])[0][1]
     assert float(a @ b) < 0.99
+
+
+RECORDS = [
+    ["The", " cat", " sat", " on", " the", " mat", "."],
+    ["In", " the", " beginning", " was", " the", " Word", ",", " and", " the", " Word", " was", " with", " God", ".",
+     "\n", "All", " things", " were", " made", " by", " him", ";", " and", " without", " him", " was", " not"],
+    ["def", " f", "():", "\n    ", "return", " 1"],
+    ["A", " fool", " and", " his", " money", " are", " soon", " parted", "."],
+    ["Ask", " not", "."],
+]
+
+
+def test_sequences_grouped_by_length_read_as_in_one_padded_batch(monkeypatch) -> None:
+    enc = ContextualEncoder(precision="float32")
+    texts = ["the word was in passive clauses", "Line breaks at the end of verse lines"]
+    grouped, explained = enc.encode(RECORDS, texts)
+    monkeypatch.setattr(contextual, "BATCH", 1000)  # everything padded to the longest, as before
+    padded, explained_padded = enc.encode(RECORDS, texts)
+    for a, b in zip(grouped, padded):
+        assert a.shape == b.shape
+        assert np.abs(a - b).max() < 1e-4
+    for a, b in zip(explained, explained_padded):
+        assert np.abs(a.content - b.content).max() < 1e-4
+        assert np.abs(a.sentence - b.sentence).max() < 1e-4
+
+
+def test_bfloat16_reads_tokens_as_float32_does() -> None:
+    full = ContextualEncoder(precision="float32").records(RECORDS)
+    half = ContextualEncoder(precision="bfloat16").records(RECORDS)
+    cosines = np.concatenate([(a * b).sum(axis=1) for a, b in zip(full, half)])
+    assert cosines.min() > 0.995
+
+
+def test_precision_is_native_bfloat16_or_float32(tmp_path) -> None:
+    amd = tmp_path / "zen4"
+    amd.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512_bf16 avx512_vnni\n")
+    old = tmp_path / "old"
+    old.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2\n")
+    assert cpu_has_fast_bfloat16(str(amd)) and not cpu_has_fast_bfloat16(str(old))
+    assert not cpu_has_fast_bfloat16(str(tmp_path / "absent"))
+    assert resolve_precision("auto") == ("bfloat16" if cpu_has_fast_bfloat16() else "float32")
+    assert resolve_precision("float32") == "float32"
+    with pytest.raises(ValueError, match="float32"):
+        ContextualEncoder(precision="fp8")
 
 
 def test_clauses_split_an_explanation_of_two_things() -> None:
