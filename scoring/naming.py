@@ -47,6 +47,8 @@ def named_words(explanation: str) -> set[str]:
         low = word.lower()
         if low in GRAMMAR:
             prev_word, prev_pos = words[i - 1] if i else ("", 0)
+            if prev_word.lower() == "as" and low in ("in", "with"):  # "as in": an example follows
+                continue
             between = explanation[prev_pos + len(prev_word) : pos] if i else ""
             in_list = "," in between or (prev_word.lower() in ("and", "or") and "," in explanation[max(0, pos - 30) : pos])
             if not (prev_word.lower() in NAMING or in_list):
@@ -66,10 +68,11 @@ def named_words(explanation: str) -> set[str]:
     return out
 
 
-def naming_scores(explanation: str, tokens: Sequence[str]) -> np.ndarray:
+def naming_scores(explanation: str, tokens: Sequence[str], setting: frozenset[str] = frozenset()) -> np.ndarray:
     """Per token: WHOLE if it is a named word, START if it begins a longer named word,
-    INSIDE if it sits inside one, else 0."""
-    named = named_words(explanation)
+    INSIDE if it sits inside one, else 0. Words in `setting` (only the surroundings of an
+    example, see `scoring.examples`) are not named."""
+    named = named_words(explanation) - setting
     longer = [w for w in named if len(w) >= 4]
     out = np.zeros(len(tokens), dtype=np.float64)
     for i, token in enumerate(tokens):

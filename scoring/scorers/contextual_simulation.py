@@ -13,7 +13,8 @@ readings of the explanation, each turned into a per-token prediction:
 - *named*: tokens the explanation names in plain words, punctuation and layout it names in
   words ("closing parentheses", "blank lines"; `scoring/naming.py`), and tokens it quotes
   (`scoring/lexical.py`); together they weigh less than the readings in context, so that
-  naming a token helps but cannot dominate;
+  naming a token helps but cannot dominate. The words around a target in an example ("as
+  in *described* above") are its setting, not names (`scoring/examples.py`);
 - *placed*: tokens the explanation places by position: the word right after or before the
   words or punctuation it names, the first or last word of a line or sentence, the words
   inside brackets or quotes (`scoring/relations.py`). The other readings light up the anchors
@@ -34,11 +35,12 @@ import numpy as np
 from scoring.base import PermanentScoringError, Record, ScoreResult, ScoringInput
 from scoring.contextual import ContextualEncoder, default_encoder
 from scoring.embedder import Embedder, default_embedder
+from scoring.examples import setting_words
 from scoring.lexical import ExplanationTerms
 from scoring.naming import naming_scores, symbol_scores
 from scoring.records import all_records
-from scoring.relations import relation_scores
 from scoring.registry import register
+from scoring.relations import relation_scores
 from scoring.simulation import simulation_result
 from scoring.text import token_label
 
@@ -78,7 +80,7 @@ def _scaled(values: np.ndarray, sharpness: float) -> np.ndarray:
 
 class ContextualSimulator:
     name = "contextual-simulation"
-    version = "2"
+    version = "3"
 
     def __init__(self, encoder: ContextualEncoder | None = None, embedder: Embedder | None = None,
                  weights: dict[str, tuple[float, float]] | None = None) -> None:
@@ -106,9 +108,11 @@ class ContextualSimulator:
         """Every reading of the explanation, per token of all records (concatenated)."""
         tokens = [t for r in records for t in r.tokens]
         parts_text = clauses(explanation)
-        record_vecs, explained = self.encoder.encode([r.tokens for r in records], [explanation, *parts_text])
+        # An explanation of one clause is its own clause: read once.
+        texts = list(dict.fromkeys([explanation, *parts_text]))
+        record_vecs, explained = self.encoder.encode([r.tokens for r in records], texts)
         ctx = np.concatenate(record_vecs)
-        whole, parts = explained[0], explained[1:]
+        whole, parts = explained[0], [explained[texts.index(p)] for p in parts_text]
         labels = self.embedder.encode([token_label(t) for t in tokens])
         terms = ExplanationTerms.parse(explanation)
         return {
@@ -116,7 +120,7 @@ class ContextualSimulator:
             "clause_words": np.max(np.stack([(ctx @ p.content.T).max(axis=1) for p in parts]), axis=0),
             "words": (ctx @ whole.content.T).max(axis=1),
             "alone": labels @ whole.sentence,
-            "named": naming_scores(explanation, tokens),
+            "named": naming_scores(explanation, tokens, frozenset(setting_words(explanation))),
             "quoted": np.concatenate([terms.scores(r.tokens) for r in records]),
             "symbols": symbol_scores(explanation, tokens),
             "placed": np.concatenate([relation_scores(explanation, r.tokens) for r in records]),
