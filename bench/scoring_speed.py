@@ -23,7 +23,6 @@ import json
 import os
 import platform
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,11 +33,9 @@ import django  # noqa: E402
 
 django.setup()
 
-from bench.scoring_validity import SETS, _pairs, load_items, warm_up  # noqa: E402
+from bench.scoring_validity import SETS, load_items, score_item, warm_up  # noqa: E402
 from scoring import contextual  # noqa: E402
 from scoring.contextual import ContextualEncoder  # noqa: E402
-from scoring.embedder import default_embedder  # noqa: E402
-from scoring.records import build_scoring_input  # noqa: E402
 from scoring.scorers.contextual_simulation import ContextualSimulator  # noqa: E402
 
 # setting -> (sequences per forward pass, precision)
@@ -55,29 +52,15 @@ def sample(n_features: int) -> list[dict]:
     return items[::step][:n_features]
 
 
-def jobs(items: list[dict]) -> list[tuple[object, list[str]]]:
-    out = []
+def run(scorer: ContextualSimulator, items: list[dict]) -> tuple[float, int]:
+    """Seconds spent scoring every explanation of `items`, and how many scores."""
+    seconds, n = 0.0, 0
     for item in items:
         ex = item["explanations"]
-        for text in [ex["human"], *(ex[v] for v in SETS.values())]:
-            data = build_scoring_input(explanation=text, top=_pairs(item["records"]),
-                                       random=_pairs(item["random_records"]), max_activation=item["max_activation"])
-            record_texts = ["".join(r["tokens"]).strip() for r in item["records"] + item["random_records"]]
-            out.append((data, record_texts))
-    return out
-
-
-def run(scorer: ContextualSimulator, batch: int, work: list) -> float:
-    """Seconds spent scoring `work` with `batch` sequences per forward pass."""
-    embedder = default_embedder()
-    contextual.BATCH = batch
-    seconds = 0.0
-    for data, record_texts in work:
-        embedder.forget(record_texts)
-        t = time.perf_counter()
-        scorer.score(data)
-        seconds += time.perf_counter() - t
-    return seconds
+        texts = [ex["human"], *(ex[v] for v in SETS.values())]
+        seconds += score_item(scorer, item, texts)[1]
+        n += len(texts)
+    return seconds, n
 
 
 def main() -> None:
@@ -86,19 +69,18 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     items = sample(args.features)
-    work = jobs(items)
-    scorers = {name: ContextualSimulator(encoder=ContextualEncoder(precision=precision))
-               for name, (_, precision) in SETTINGS.items()}
+    scorers = {name: ContextualSimulator(encoder=ContextualEncoder(precision=precision, batch=batch))
+               for name, (batch, precision) in SETTINGS.items()}
     for scorer in scorers.values():
         warm_up(scorer, items)
     seconds = {name: 0.0 for name in SETTINGS}
     for _ in range(args.rounds):
-        for name, (batch, _) in SETTINGS.items():
-            seconds[name] += run(scorers[name], batch, work)
-    n = len(work) * args.rounds
-    rates = {name: n / s for name, s in seconds.items()}
+        for name in SETTINGS:
+            spent, n_scores = run(scorers[name], items)
+            seconds[name] += spent
+    rates = {name: n_scores * args.rounds / s for name, s in seconds.items()}
     out = {
-        "scores": len(work),
+        "scores": n_scores,
         "rounds": args.rounds,
         "settings": {
             name: {"batch": batch if batch < 10_000 else "all", "precision": scorers[name].encoder.precision,

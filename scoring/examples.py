@@ -64,4 +64,3 @@ def setting_words(explanation: str) -> set[str]:
         if not any(a <= m.start() < b for a, b in spans)
     }
     return setting - elsewhere
-

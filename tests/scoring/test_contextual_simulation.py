@@ -49,11 +49,12 @@ RECORDS = [
 ]
 
 
-def test_sequences_grouped_by_length_read_as_in_one_padded_batch(monkeypatch) -> None:
+def test_sequences_grouped_by_length_read_as_in_one_padded_batch() -> None:
     enc = ContextualEncoder(precision="float32")
+    assert enc.batch == contextual.BATCH < len(RECORDS) + 2
     texts = ["the word was in passive clauses", "Line breaks at the end of verse lines"]
     grouped, explained = enc.encode(RECORDS, texts)
-    monkeypatch.setattr(contextual, "BATCH", 1000)  # everything padded to the longest, as before
+    enc.batch = 1000  # everything padded to the longest, as before
     padded, explained_padded = enc.encode(RECORDS, texts)
     for a, b in zip(grouped, padded):
         assert a.shape == b.shape
