@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from scoring.base import PermanentScoringError
 from scoring.embedder import local_model_path
 from scoring.lexical import STOPWORDS
 
@@ -178,5 +179,8 @@ def default_encoder() -> ContextualEncoder:
         from django.conf import settings
 
         precision = getattr(settings, "SCORING_ENCODER_PRECISION", "auto") if settings.configured else "auto"
-        _DEFAULT = ContextualEncoder(precision=precision)
+        try:
+            _DEFAULT = ContextualEncoder(precision=precision)
+        except ValueError as exc:  # a misconfigured host: every score would fail the same way
+            raise PermanentScoringError(f"SCORING_ENCODER_PRECISION: {exc}") from exc
     return _DEFAULT

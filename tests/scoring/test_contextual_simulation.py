@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from scoring import contextual
+from scoring.base import PermanentScoringError
 from scoring.contextual import (
     ContextualEncoder,
     cpu_has_fast_bfloat16,
@@ -82,6 +83,14 @@ def test_precision_is_native_bfloat16_or_float32(tmp_path) -> None:
     assert resolve_precision("float32") == "float32"
     with pytest.raises(ValueError, match="float32"):
         ContextualEncoder(precision="fp8")
+
+
+def test_a_misconfigured_precision_fails_the_score_with_its_setting_named(settings, monkeypatch) -> None:
+    settings.SCORING_ENCODER_PRECISION = "fp8"
+    monkeypatch.setattr(contextual, "_DEFAULT", None)
+    data = build_scoring_input(explanation="the word cat", top=[(["The", " cat"], [0.0, 1.0])])
+    with pytest.raises(PermanentScoringError, match="SCORING_ENCODER_PRECISION.*float32.*fp8"):
+        ContextualSimulator().score(data)
 
 
 def test_clauses_split_an_explanation_of_two_things() -> None:
