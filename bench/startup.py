@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -56,7 +57,7 @@ def first_puzzles(base: str, n: int = FIRST_PUZZLES) -> list[dict]:
     """The features a new (anonymous) player is served first, skipping each to get the next."""
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    opener.open(f"{base}/", timeout=30).close()  # the play page sets the CSRF cookie a skip needs
+    opener.open(f"{base}/play", timeout=30).close()  # the play page sets the CSRF cookie a skip needs
     served = []
     for _ in range(n):
         with opener.open(f"{base}/api/puzzle/next", timeout=30) as r:
@@ -66,7 +67,10 @@ def first_puzzles(base: str, n: int = FIRST_PUZZLES) -> list[dict]:
         req = urllib.request.Request(f"{base}/api/puzzle/{puzzle['puzzle_id']}/skip", data=b"{}", method="POST",
                                      headers={"Content-Type": "application/json", "X-CSRFToken": csrf,
                                               "Referer": base + "/"})
-        opener.open(req, timeout=30).close()
+        try:
+            opener.open(req, timeout=30).close()
+        except urllib.error.HTTPError as e:
+            raise SystemExit(f"skipping puzzle {puzzle['puzzle_id']} answered {e.code}: {e.read()[:300]!r}") from e
     return served
 
 

@@ -29,11 +29,8 @@ from pipeline import pack as packio  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 KIND_TOP, KIND_QUANTILE, KIND_RANDOM = 0, 1, 2
-SOURCES = ("1-mlp", "1-mlp-sae", "1-res-sae")
 PER_SOURCE = 60
 SEED = 7
-# As the game scores: every held-out top record, and as many random ones.
-N_RANDOM = 5
 VARIANTS = ("human", "neighbour", "decoy", "missing", "extra")
 
 
@@ -41,11 +38,13 @@ def _records_of(arrays: dict, f: int) -> dict[str, list[int]]:
     idx = np.nonzero(arrays["rec_feature"] == f)[0]
     idx = idx[np.argsort(arrays["rec_rank"][idx], kind="stable")]
     kinds, held = arrays["rec_kind"][idx], arrays["rec_held_out"][idx]
+    # Random records kept unseen (for the prediction mode) are never scored on, as in the game.
+    unseen = arrays["rec_unseen"][idx].astype(bool) if "rec_unseen" in arrays else np.zeros(len(idx), dtype=bool)
     return {
         "held_out": idx[(kinds == KIND_TOP) & held].tolist(),
         "clues": idx[(kinds == KIND_TOP) & ~held].tolist(),
         "quantile": idx[kinds == KIND_QUANTILE].tolist(),
-        "random": idx[kinds == KIND_RANDOM].tolist(),
+        "random": idx[(kinds == KIND_RANDOM) & ~unseen].tolist(),
     }
 
 
@@ -66,13 +65,14 @@ def _show(rec: dict, max_act: float) -> str:
     return "".join(out)
 
 
-def _sample(pack: Path, per_source: int, seed: int, id_prefix: str = "") -> tuple[list[dict], list[str]]:
+def _sample(pack: Path, per_source: int, seed: int, id_prefix: str = "",
+            sources: tuple[str, ...] = ()) -> tuple[list[dict], list[str]]:
     """Features with enough held-out and clue records, their scoring records and worksheets."""
     tokens = np.asarray(packio.load_corpus_tokens(pack))
     vocab = packio.load_vocab(pack)
     rng = np.random.default_rng(seed)
     items, sheets = [], []
-    for slug in SOURCES:
+    for slug in sources or [s.slug for s in packio.read_pack(pack).sources]:
         arrays = packio.load_features(pack, slug)
         maxact = arrays["max_activation"]
         expl = {e["index"]: e["text"] for e in packio.load_explanations(pack, slug)}
@@ -91,7 +91,8 @@ def _sample(pack: Path, per_source: int, seed: int, id_prefix: str = "") -> tupl
                 "neighbour": {"index": nb, "cosine": round(float(arrays["neighbour_cos"][f][0]), 4)},
                 "max_activation": round(float(maxact[f]), 4),
                 "records": [_pair(tokens, arrays, vocab, i) for i in r["held_out"]],
-                "random_records": [_pair(tokens, arrays, vocab, i) for i in r["random"][:N_RANDOM]],
+                # As the game scores: every held-out top record, and as many random ones.
+                "random_records": [_pair(tokens, arrays, vocab, i) for i in r["random"][: len(r["held_out"])]],
             }
             items.append(item)
             show = [_pair(tokens, arrays, vocab, i) for i in r["clues"] + r["held_out"]]
@@ -122,7 +123,7 @@ def extract(pack: Path) -> None:
             fh.write(json.dumps(it, ensure_ascii=False) + "\n")
     # The split is fixed before any scorer work: a seeded third of the features, per source.
     test = []
-    for slug in SOURCES:
+    for slug in dict.fromkeys(it["source"] for it in items):
         ids = [it["id"] for it in items if it["source"] == slug]
         perm = np.random.default_rng(SEED + 1).permutation(len(ids))
         test += sorted(ids[i] for i in perm[: len(ids) // 3])
@@ -134,11 +135,11 @@ def extract(pack: Path) -> None:
     print(f"{len(items)} features, {len(test)} in the test split (sha256 {digest}); worksheets in {wdir}")
 
 
-def extend(pack: Path, name: str, per_source: int) -> None:
+def extend(pack: Path, name: str, per_source: int, sources: tuple[str, ...] = ()) -> None:
     """Items from another pack (a rebuilt demo), every one in the test split: the scorer's
     figures then describe the features players meet. Ids carry the pack's model slug."""
     model = packio.read_pack(pack).model["slug"]
-    items, sheets = _sample(pack, per_source, SEED + 100, id_prefix=f"{model}:")
+    items, sheets = _sample(pack, per_source, SEED + 100, id_prefix=f"{model}:", sources=sources)
     for it in items:
         it["pack"] = model
     with open(DATA / f"features-{name}.jsonl", "w") as fh:
@@ -188,11 +189,12 @@ def main() -> None:
     parser.add_argument("--pack", default=str(ROOT / "packs" / "demo"))
     parser.add_argument("--name", default="prose", help="extend: the name of the added set")
     parser.add_argument("--per-source", type=int, default=20, help="extend: features per source")
+    parser.add_argument("--sources", default="", help="extend: comma-separated sources (default: all of the pack's)")
     args = parser.parse_args()
     if args.step == "extract":
         extract(Path(args.pack))
     elif args.step == "extend":
-        extend(Path(args.pack), args.name, args.per_source)
+        extend(Path(args.pack), args.name, args.per_source, tuple(x for x in args.sources.split(",") if x))
     else:
         assemble()
 

@@ -15,13 +15,13 @@ from tqdm import tqdm
 from transformer_lens import HookedTransformer, HookedTransformerConfig
 
 
-DEMO_MODEL_SLUG = "lp-prose-2l"
+DEMO_MODEL_SLUG = "lp-prose-2l-v2"
 
 
-def demo_config(d_vocab: int, seed: int = 0, slug: str = DEMO_MODEL_SLUG) -> dict:
+def demo_config(d_vocab: int, seed: int = 0, slug: str = DEMO_MODEL_SLUG, n_layers: int = 2) -> dict:
     """HookedTransformerConfig kwargs of the demo model (JSON-serialisable, stored as cfg.json)."""
     return dict(
-        n_layers=2, d_model=128, d_head=32, n_heads=4, d_mlp=512, d_vocab=d_vocab, n_ctx=128,
+        n_layers=n_layers, d_model=128, d_head=32, n_heads=4, d_mlp=512, d_vocab=d_vocab, n_ctx=128,
         act_fn="gelu", normalization_type="LN", positional_embedding_type="standard",
         model_name=slug, seed=seed, device="cpu", default_prepend_bos=False,
         tokenizer_prepends_bos=False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from pipeline import pack as packio
 from pipeline.build_demo import DemoSettings, build_demo
 from pipeline.corpus_sources import available_sources
+from pipeline.train_model import DEMO_MODEL_SLUG
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +34,9 @@ def test_it_writes_a_complete_pack_with_measured_figures(small_pack) -> None:
     stored = json.loads((out / "pack.json").read_text())
     assert stored["model"]["validation_loss"] > 0
     kinds = {s["slug"]: s["kind"] for s in stored["sources"]}
-    assert kinds == {"1-mlp": "neurons", "1-mlp-sae": "sae", "1-res-sae": "sae"}
+    layer = SMALL.feature_layer
+    assert kinds == {f"{layer}-mlp": "neurons", f"{layer}-mlp-sae": "sae", f"{layer}-res-sae": "sae"}
+    assert stored["model"]["n_layers"] == SMALL.n_layers
     for s in stored["sources"]:
         if s["kind"] == "sae":
             assert 0 < s["metrics"]["fvu"] < 1.5 and s["metrics"]["l0"] > 0
@@ -61,7 +65,8 @@ def test_the_built_pack_imports(small_pack) -> None:
 
     out, _ = small_pack
     report = import_pack(out, score_baselines=False)
-    assert sorted(report.sources) == ["1-mlp", "1-mlp-sae", "1-res-sae"]
+    layer = SMALL.feature_layer
+    assert sorted(report.sources) == [f"{layer}-mlp", f"{layer}-mlp-sae", f"{layer}-res-sae"]
     assert Source.objects.count() == 3 and ActivationRecord.objects.count() == report.records_written > 0
 
 
@@ -73,7 +78,7 @@ def test_every_document_has_its_source_and_each_part_its_licence_and_share(small
     for part in docs["sources"].values():
         assert part["kind"] in ("prose", "code") and part["licence"] and part["version"]
     assert abs(sum(p["share_of_tokens"] for p in docs["sources"].values()) - 1) < 0.01
-    assert meta["model"]["slug"] == "lp-prose-2l"
+    assert meta["model"]["slug"] == DEMO_MODEL_SLUG
 
 
 def test_clues_scoring_records_and_unseen_snippets_are_disjoint(small_pack) -> None:
@@ -82,3 +87,20 @@ def test_clues_scoring_records_and_unseen_snippets_are_disjoint(small_pack) -> N
         a = packio.load_features(out, source.slug)
         assert not np.any(a["rec_held_out"] & a["rec_unseen"])
         assert a["rec_unseen"].any()
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"feature_layer": 2}, "feature_layer 2 is not a layer of a 2-layer model (0 to 1)"),
+    ({"n_layers": 4, "feature_layer": 4}, "feature_layer 4 is not a layer of a 4-layer model (0 to 3)"),
+    ({"n_layers": 0, "feature_layer": 0}, "n_layers must be at least 1"),
+    ({"res_sae_hook": "hook_attn_out"}, "res_sae_hook 'hook_attn_out' is not a residual stream hook"),
+])
+def test_settings_the_model_cannot_meet_are_refused_before_any_work(changes, message, tmp_path) -> None:
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(ValueError, match=re.escape(message)):
+        DemoSettings(**changes)
+    flags = [f"--{k.replace('_', '-')}={v}" for k, v in changes.items()]
+    with pytest.raises(CommandError, match=re.escape(message)):
+        call_command("build_demo", f"--out={tmp_path / 'pack'}", *flags)
+    assert not (tmp_path / "pack").exists() and not (tmp_path / "pack.building").exists()

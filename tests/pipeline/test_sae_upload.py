@@ -13,7 +13,7 @@ import pytest
 from pipeline.sae_upload import UploadError, check_sae, safetensors_header
 
 DEMO_SAE = Path(__file__).resolve().parents[2] / "packs" / "demo" / "saes" / "1-res-sae"
-HOOKS = {"blocks.1.hook_resid_post": 128, "blocks.1.mlp.hook_post": 512}
+HOOKS = {"blocks.1.hook_resid_mid": 128, "blocks.1.mlp.hook_post": 512}
 
 pytestmark = pytest.mark.skipif(not (DEMO_SAE / "cfg.json").exists(), reason="packs/demo is not built")
 
@@ -34,7 +34,7 @@ def cfg_of(folder: Path, **changes) -> bytes:
 def test_an_sae_saved_by_sae_lens_passes(upload: Path) -> None:
     checked = check_sae((upload / "cfg.json").read_bytes(), upload / "sae_weights.safetensors", hook_sizes=HOOKS)
     assert (checked.architecture, checked.hook_name, checked.d_in, checked.d_sae, checked.dtype) == (
-        "topk", "blocks.1.hook_resid_post", 128, 1024, "F32")
+        "topk", "blocks.1.hook_resid_mid", 128, 1024, "F32")
 
 
 @pytest.mark.parametrize(("changes", "message"), [

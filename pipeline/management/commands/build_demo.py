@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import fields
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from pipeline.build_demo import DemoSettings, build_demo
 
@@ -25,7 +25,10 @@ class Command(BaseCommand):
                 parser.add_argument(flag, type=type(f.default), default=f.default)
 
     def handle(self, *args, **opts):
-        settings = DemoSettings(**{f.name: opts[f.name] for f in fields(DemoSettings)})
+        try:
+            settings = DemoSettings(**{f.name: opts[f.name] for f in fields(DemoSettings)})
+        except ValueError as e:
+            raise CommandError(str(e)) from e
         meta = build_demo(Path(opts["out"]), seed=opts["seed"], settings=settings, progress=opts["verbosity"] > 0)
         self.stdout.write(self.style.SUCCESS(
             f"pack written to {opts['out']} in {meta['build_seconds']:.0f} s; "
