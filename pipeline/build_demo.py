@@ -22,7 +22,6 @@ from .tokenizer import display_strings, encode_stream, save_vocab, train_tokeniz
 from .train_model import DEMO_MODEL_SLUG, demo_config, save_model, train_model
 from .train_sae import collect_activations, evaluate_sae, save_sae, train_topk_sae
 
-
 RESIDUAL_HOOKS = ("hook_resid_pre", "hook_resid_mid", "hook_resid_post")
 
 
