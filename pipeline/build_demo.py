@@ -42,7 +42,7 @@ class DemoSettings:
     # TopK widths and k chosen by the share of latents whose top clues peak on at least three
     # different words (what a player can explain as a concept rather than one word), with FVU,
     # alive and dense fractions checked beside it. MLP SAE at 2048 wide: k=32 35%, k=64 38%,
-    # k=96 45% (FVU 0.024, 9% dense); at 1024 wide, k=48 41%.
+    # k=96 44-45% (FVU 0.024, 9% dense); at 1024 wide, k=48 41%.
     mlp_sae_width: int = 2048
     mlp_sae_k: int = 96
     # The residual SAE reads the stream after the layer's attention, before its MLP: there each
