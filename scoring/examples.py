@@ -28,14 +28,20 @@ _END = re.compile(r"[;.](?:\s|$)|,?\s*\band also\b|,?\s*\bplus\b|\s--?\s|:")
 _ITEMS = re.compile(r",|\bor\b|\band\b")
 
 
+def example_lists(explanation: str) -> list[tuple[int, int, int]]:
+    """(marker start, list start, list end) of every example list ("such as X, Y or Z")."""
+    out = []
+    for marker in _MARKER.finditer(explanation):
+        end = _END.search(explanation, marker.end())
+        out.append((marker.start(), marker.end(), end.start() if end else len(explanation)))
+    return out
+
+
 def setting_spans(explanation: str) -> list[tuple[int, int]]:
     """Character spans [start, end) of the example words that are setting, not target."""
     spans: list[tuple[int, int]] = []
-    for marker in _MARKER.finditer(explanation):
-        start = marker.end()
-        end = _END.search(explanation, start)
-        stop = end.start() if end else len(explanation)
-        head = _head_words(explanation[: marker.start()])
+    for marker_start, start, stop in example_lists(explanation):
+        head = _head_words(explanation[:marker_start])
         if not head:
             continue
         pos = start

@@ -14,7 +14,9 @@ readings of the explanation, each turned into a per-token prediction:
   words ("closing parentheses", "blank lines"; `scoring/naming.py`), and tokens it quotes
   (`scoring/lexical.py`); together they weigh less than the readings in context, so that
   naming a token helps but cannot dominate. The words around a target in an example ("as
-  in *described* above") are its setting, not names (`scoring/examples.py`);
+  in *described* above") are its setting, not names (`scoring/examples.py`), and a name the
+  explanation confines ("the comm at the start of the word commit", "the word be in the
+  phrase must be") is named only where its condition holds (`scoring/scope.py`);
 - *placed*: tokens the explanation places by position: the word right after or before the
   words or punctuation it names, the first or last word of a line or sentence, the words
   inside brackets or quotes (`scoring/relations.py`). The other readings light up the anchors
@@ -37,10 +39,11 @@ from scoring.contextual import ContextualEncoder, default_encoder
 from scoring.embedder import Embedder, default_embedder
 from scoring.examples import setting_words
 from scoring.lexical import ExplanationTerms
-from scoring.naming import naming_scores, symbol_scores
+from scoring.naming import named_words, naming_scores, symbol_scores
 from scoring.records import all_records
 from scoring.registry import register
 from scoring.relations import relation_scores
+from scoring.scope import out_of_scope
 from scoring.simulation import simulation_result
 from scoring.text import token_label
 
@@ -80,7 +83,7 @@ def _scaled(values: np.ndarray, sharpness: float) -> np.ndarray:
 
 class ContextualSimulator:
     name = "contextual-simulation"
-    version = "3"
+    version = "4"
 
     def __init__(self, encoder: ContextualEncoder | None = None, embedder: Embedder | None = None,
                  weights: dict[str, tuple[float, float]] | None = None) -> None:
@@ -115,12 +118,15 @@ class ContextualSimulator:
         whole, parts = explained[0], [explained[texts.index(p)] for p in parts_text]
         labels = self.embedder.encode([token_label(t) for t in tokens])
         terms = ExplanationTerms.parse(explanation)
+        setting = frozenset(setting_words(explanation))
+        named = naming_scores(explanation, tokens, setting)
+        named[out_of_scope(explanation, tokens, named_words(explanation) - setting)] = 0.0
         return {
             "clause": np.max(np.stack([ctx @ p.whole for p in parts]), axis=0),
             "clause_words": np.max(np.stack([(ctx @ p.content.T).max(axis=1) for p in parts]), axis=0),
             "words": (ctx @ whole.content.T).max(axis=1),
             "alone": labels @ whole.sentence,
-            "named": naming_scores(explanation, tokens, frozenset(setting_words(explanation))),
+            "named": named,
             "quoted": np.concatenate([terms.scores(r.tokens) for r in records]),
             "symbols": symbol_scores(explanation, tokens),
             "placed": np.concatenate([relation_scores(explanation, r.tokens) for r in records]),

@@ -154,3 +154,24 @@ def test_the_committed_benchmark_names_the_default_and_every_offline_method() ->
         assert set(entry["sets"]) >= {"human-random", "human-neighbour", "human-decoy", "sanity-missing", "sanity-extra"}
         assert all(s["pairs"] >= 50 and 0 <= s["win_rate"] <= 1 for s in entry["sets"].values())
         assert entry["scores_per_s"] > 0
+
+
+def test_a_narrowed_explanation_loses_where_the_part_it_dropped_fires(scorer) -> None:
+    top = [
+        ([" Congress", " regulates", " interstate", " comm", "erce", "."], [0, 0, 0, 5.0, 0, 0]),
+        ([" They", " comm", "itted", " the", " change", "."], [0, 4.8, 0, 0, 0, 0]),
+        ([" Split", " the", " line", " at", " each", " comm", "a", "."], [0, 0, 0, 0, 0, 5.1, 0, 0]),
+    ]
+    random = [
+        ([" The", " file", " is", " closed", " after", " reading", "."], [0] * 7),
+        ([" See", " the", " module", " documentation", " for", " details", "."], [0] * 7),
+    ]
+    data = {e: build_scoring_input(explanation=e, top=top, random=random, max_activation=5.1) for e in (
+        "The opening piece comm of words such as commerce, commit and comma",
+        "The comm at the start of the word commit",
+    )}
+    broad, narrow = (scorer.score(d).value for d in data.values())
+    assert broad > narrow
+    named = scorer.readings("The comm at the start of the word commit", list(data.values())[1].top_records)["named"]
+    tokens = [t for r in list(data.values())[1].top_records for t in r.tokens]
+    assert [tokens[i] for i in np.flatnonzero(named == 1.0)] == [" comm"]  # the one inside committed
