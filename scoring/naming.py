@@ -7,7 +7,7 @@ counts fully, and a word piece that starts or sits inside a longer named word co
 
 Function words ("the", "and", "as") are usually grammar, not names, and would light up every
 text; they count only where the sentence names them: right after a naming word ("the word
-as", "the article an") or inside a comma list ("not, is and as").
+as", "the article an", "the preposition of") or inside a comma list ("not, is and as").
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ GRAMMAR = frozenset(
 )
 NAMING = frozenset(
     """word words article articles piece pieces letter letters subword subwords prefix suffix token tokens
-    name names keyword keywords like as in such digit digits number numbers""".split()
+    name names keyword keywords like as in such digit digits number numbers preposition prepositions
+    conjunction conjunctions pronoun pronouns verb verbs modal modals determiner determiners""".split()
 )
 
 # Strength of a token that is a named word, starts a longer one, or sits inside one.

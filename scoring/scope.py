@@ -100,7 +100,7 @@ def _condition(explanation: str, name: str, end: int, as_word: bool, markers: li
     if m:
         words = [w.lower() for w in _WORD.findall(m.group(1))]
         cut = next((i for i, w in enumerate(words) if i >= 2 and w in _PHRASE_END), len(words))
-        words = words[: min(cut, 4)]
+        words = words[: min(cut, 6)]
         if name in words:
             return Condition("phrase", tuple(words), words.index(name)), m.start(1) + len(" ".join(words))
     m = _NEXT_TO.match(explanation, end)
@@ -154,7 +154,7 @@ def _words_of(tokens: Sequence[str]) -> tuple[list[int], list[str]]:
 def _holds(cond: Condition, k: int, words: list[str]) -> bool:
     word = words[k]
     if cond.kind == "host":
-        return any(word.startswith(h) or _same(word, h) or (len(word) > 3 and h.startswith(word)) for h in cond.words)
+        return any(word.startswith(h) for h in cond.words)  # its forms (committed), never a shorter word (print, for printing)
     if cond.kind == "phrase":
         lo = k - cond.at
         return lo >= 0 and lo + len(cond.words) <= len(words) and all(

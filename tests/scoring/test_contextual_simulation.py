@@ -175,3 +175,9 @@ def test_a_narrowed_explanation_loses_where_the_part_it_dropped_fires(scorer) ->
     named = scorer.readings("The comm at the start of the word commit", list(data.values())[1].top_records)["named"]
     tokens = [t for r in list(data.values())[1].top_records for t in r.tokens]
     assert [tokens[i] for i in np.flatnonzero(named == 1.0)] == [" comm"]  # the one inside committed
+
+
+def test_a_word_named_by_its_part_of_speech_is_named() -> None:
+    assert "of" in named_words("The preposition of after nouns like list or array")
+    assert "but" in named_words("The conjunction but introducing a contrast")
+    assert "of" not in named_words("The start of a module docstring")

@@ -60,3 +60,15 @@ def test_an_example_list_after_the_neighbours_is_not_a_neighbour() -> None:
 def test_neighbours_described_by_kind_are_no_condition() -> None:
     assert confinements("The word to before a verb, as in to build", {"to"}) == {}
     assert confinements("The pronoun I in Bible verses", {"i"}) == {}
+
+
+def test_a_host_holds_its_own_forms_but_not_a_shorter_word() -> None:
+    tokens = [" print", "ing", " print", " print", "ed"]
+    assert _outside("The print in printing", tokens) == [False, False, True, True, False]
+
+
+def test_a_phrase_of_several_words_is_read_whole() -> None:
+    explanation = "The word above in the phrase in the manner described above"
+    assert confinements(explanation, named_words(explanation))["above"] == [
+        Condition("phrase", ("in", "the", "manner", "described", "above"), 4),
+    ]
