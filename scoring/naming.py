@@ -138,6 +138,11 @@ def named_symbol_chars(text: str) -> set[str]:
     return chars
 
 
+def symbol_mentions(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, characters) of every place the text names punctuation in words."""
+    return [(m.start(), m.end(), cs) for rx, cs in _SYMBOLS for m in rx.finditer(text)]
+
+
 def symbol_scores(explanation: str, tokens: Sequence[str]) -> np.ndarray:
     """Per token: 1 where it is made of symbols the explanation names in words (or is a
     number, a newline, indentation when those are named), 0.6 where such a symbol is part of

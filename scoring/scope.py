@@ -9,7 +9,9 @@ what fires costs nothing. A reader executes the condition; so does this module:
 - a piece is *hosted* by the words it is placed in ("X at the start of / inside / in / of
   (the word) W1, W2 or W3", each W containing X): outside those words it is not named;
 - a word is *bound* to a phrase ("X in the phrase P") or to its neighbours ("X right after A
-  or B", "X before C"): elsewhere it is not named.
+  or B", "X before C"): elsewhere it is not named;
+- punctuation named in words is bound to its neighbours the same way ("the comma right after
+  the word behold", "the opening quote before the keyword async").
 
 A name is confined only when every mention of it carries a condition: "the word be after
 must, and also the verb be in Bible verses" names be everywhere. Mentions inside an example
@@ -20,6 +22,7 @@ a function word used as grammar (the first "The" of "The word the after of").
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,7 +30,7 @@ import numpy as np
 
 from scoring.examples import example_lists
 from scoring.lexical import STOPWORDS
-from scoring.naming import GRAMMAR, NAMING
+from scoring.naming import GRAMMAR, NAMING, symbol_mentions
 
 _W = r"[A-Za-z0-9_]+"
 _WORD = re.compile(_W)
@@ -43,7 +46,7 @@ _HOSTED = re.compile(
 _PHRASE = re.compile(r"\s+in the (?:phrases?|expressions?|idioms?)\s+(" + _W + r"(?:\s+" + _W + r")*)", re.I)
 _NEXT_TO = re.compile(
     r"\s+(?:right |directly |just |immediately )?(after|following|before|preceding)\s+"
-    r"(?:the (?:words?|verbs?|modals?|nouns?|names?)\s+)?(" + _LIST + r")",
+    r"(?:the (?:words?|verbs?|modals?|nouns?|names?|keywords?)\s+)?(" + _LIST + r")",
     re.I,
 )
 # The mention is named as a whole word ("the word be", "the pronoun I"), never a piece of one.
@@ -176,4 +179,52 @@ def out_of_scope(explanation: str, tokens: Sequence[str], named: set[str]) -> np
         if conds is not None:
             k = index[i]
             out[i] = k < 0 or not any(_holds(c, k, words) for c in conds)
+    return out
+
+
+def _neighbour(cond: Condition, previous: str, following: str) -> bool:
+    word = previous if cond.kind == "after" else following
+    return bool(word) and any(_same(word, a) for a in cond.words)
+
+
+def symbol_confinements(explanation: str) -> dict[str, list[Condition]]:
+    """Punctuation (as the characters a name stands for) that every mention binds to neighbours."""
+    markers = [marker for marker, _, _ in example_lists(explanation)]
+    conditions: dict[str, list[Condition]] = {}
+    free: set[str] = set()
+    for _, end, chars in symbol_mentions(explanation):
+        m = _NEXT_TO.match(explanation, end)
+        anchors = tuple(w for w in _listed(explanation, m, 2, markers) if w not in _GENERIC | {"or", "and"}) if m else ()
+        if anchors:
+            side = "after" if m.group(1).lower() in ("after", "following") else "before"
+            conditions.setdefault(chars, []).append(Condition(side, anchors))
+        else:
+            free.add(chars)
+    return {k: v for k, v in conditions.items() if k not in free}
+
+
+def symbols_out_of_scope(explanation: str, tokens: Sequence[str]) -> np.ndarray:
+    """Per token: True where it is bound punctuation with none of its neighbours beside it."""
+    out = np.zeros(len(tokens), dtype=bool)
+    confined = symbol_confinements(explanation)
+    if not confined:
+        return out
+    text = "".join(tokens)
+    spans = [(m.start(), m.end(), m.group(0).lower()) for m in _ALNUM.finditer(text)]
+    ends = [e for _, e, _ in spans]
+    starts = [s for s, _, _ in spans]
+    pos = 0
+    for i, token in enumerate(tokens):
+        start, stop = pos, pos + len(token)
+        pos = stop
+        mark = token.strip()
+        if not mark:
+            continue
+        for chars, conds in confined.items():
+            if all(c in chars or c.isspace() for c in mark):
+                k = bisect_right(ends, start) - 1  # the last word ending before the token
+                n = bisect_left(starts, stop)  # the first word starting after it
+                previous = spans[k][2] if k >= 0 else ""
+                following = spans[n][2] if n < len(spans) else ""
+                out[i] = not any(_neighbour(c, previous, following) for c in conds)
     return out

@@ -43,7 +43,7 @@ from scoring.naming import named_words, naming_scores, symbol_scores
 from scoring.records import all_records
 from scoring.registry import register
 from scoring.relations import relation_scores
-from scoring.scope import out_of_scope
+from scoring.scope import out_of_scope, symbols_out_of_scope
 from scoring.simulation import simulation_result
 from scoring.text import token_label
 
@@ -121,6 +121,8 @@ class ContextualSimulator:
         setting = frozenset(setting_words(explanation))
         named = naming_scores(explanation, tokens, setting)
         named[out_of_scope(explanation, tokens, named_words(explanation) - setting)] = 0.0
+        symbols = symbol_scores(explanation, tokens)
+        symbols[symbols_out_of_scope(explanation, tokens)] = 0.0
         return {
             "clause": np.max(np.stack([ctx @ p.whole for p in parts]), axis=0),
             "clause_words": np.max(np.stack([(ctx @ p.content.T).max(axis=1) for p in parts]), axis=0),
@@ -128,7 +130,7 @@ class ContextualSimulator:
             "alone": labels @ whole.sentence,
             "named": named,
             "quoted": np.concatenate([terms.scores(r.tokens) for r in records]),
-            "symbols": symbol_scores(explanation, tokens),
+            "symbols": symbols,
             "placed": np.concatenate([relation_scores(explanation, r.tokens) for r in records]),
         }
 

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from scoring.naming import named_words
-from scoring.scope import Condition, confinements, out_of_scope
+from scoring.scope import (
+    Condition,
+    confinements,
+    out_of_scope,
+    symbol_confinements,
+    symbols_out_of_scope,
+)
 
 
 def _outside(explanation: str, tokens: list[str]) -> list[bool]:
@@ -72,3 +78,19 @@ def test_a_phrase_of_several_words_is_read_whole() -> None:
     assert confinements(explanation, named_words(explanation))["above"] == [
         Condition("phrase", ("in", "the", "manner", "described", "above"), 4),
     ]
+
+
+def test_punctuation_named_in_words_is_bound_to_its_neighbours() -> None:
+    tokens = [" behold", ",", " and", ",", " lo"]
+    assert symbols_out_of_scope("The comma right after the word behold", tokens).tolist() == [
+        False, False, False, True, False,
+    ]
+    tokens = [' "', "async", '"', ' "', "def"]
+    assert symbols_out_of_scope("The opening quote before the keyword async", tokens).tolist() == [
+        False, False, True, True, False,
+    ]
+
+
+def test_punctuation_named_once_without_neighbours_is_named_everywhere() -> None:
+    assert symbol_confinements("Commas right after behold, and also every comma in long lists") == {}
+    assert symbol_confinements("Commas closing an if-clause") == {}
