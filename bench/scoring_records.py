@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.scoring_validity import SETS, load_items, score_item, warm_up  # noqa: E402 (sets up Django)
-from bench.validity_set import KIND_RANDOM, KIND_TOP, _pair  # noqa: E402
+from bench.validity_set import _pair, _records_of  # noqa: E402
 from pipeline import pack as packio  # noqa: E402
 from scoring.registry import get_scorer, scorer_version  # noqa: E402
 
@@ -57,21 +57,11 @@ class PackRecords:
         if source not in self._arrays:
             self._arrays[source] = packio.load_features(self.pack, source)
         a = self._arrays[source]
-        idx = np.nonzero(a["rec_feature"] == index)[0]
-        idx = idx[np.argsort(a["rec_rank"][idx], kind="stable")]
-        kind, held, unseen = a["rec_kind"][idx], a["rec_held_out"][idx], a["rec_unseen"][idx].astype(bool)
-        top, rand = kind == KIND_TOP, kind == KIND_RANDOM
-
-        def pairs(mask: np.ndarray) -> list[dict]:
-            return [_pair(self._tokens, a, self._vocab, int(i)) for i in idx[mask]]
-
-        return {
-            "held_out": pairs(top & held),
-            "unseen_top": pairs(top & unseen),
-            "clues": pairs(top & ~held & ~unseen),
-            "random": pairs(rand & ~unseen),
-            "random_unseen": pairs(rand & unseen),
-        }
+        roles = _records_of(a, index)
+        unseen = set(roles["unseen_top"])
+        roles["clues"] = [i for i in roles["clues"] if i not in unseen]
+        return {role: [_pair(self._tokens, a, self._vocab, i) for i in roles[role]]
+                for role in ("held_out", "unseen_top", "clues", "random", "random_unseen")}
 
 
 def record_sets(item: dict, recs: dict[str, list[dict]]) -> dict[str, tuple[list[dict], list[dict]]]:

@@ -45,6 +45,9 @@ def _records_of(arrays: dict, f: int) -> dict[str, list[int]]:
         "clues": idx[(kinds == KIND_TOP) & ~held].tolist(),
         "quantile": idx[kinds == KIND_QUANTILE].tolist(),
         "random": idx[(kinds == KIND_RANDOM) & ~unseen].tolist(),
+        # Kept for the prediction mode: never clues, never scored on.
+        "unseen_top": idx[(kinds == KIND_TOP) & unseen].tolist(),
+        "random_unseen": idx[(kinds == KIND_RANDOM) & unseen].tolist(),
     }
 
 

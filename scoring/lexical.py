@@ -42,7 +42,8 @@ STOPWORDS = frozenset(
 SELF, CONTENT, AFTER, BEFORE = 1.0, 0.5, 0.35, 0.2
 
 
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
+    """A word without its commonest English ending (ing, es, ed, s), lower case."""
     w = word.lower()
     for suffix in ("ing", "es", "ed", "s"):
         if len(w) > len(suffix) + 2 and w.endswith(suffix):
@@ -90,7 +91,7 @@ class ExplanationTerms:
             {"self": terms.fires_on, "after": terms.after, "before": terms.before}[role].update(k for k in keys if k)
         outside.append(explanation[pos:])
         terms.stems = {
-            _stem(w) for w in _WORD.findall(" ".join(outside)) if w.lower() not in STOPWORDS and len(w) >= 2
+            stem(w) for w in _WORD.findall(" ".join(outside)) if w.lower() not in STOPWORDS and len(w) >= 2
         }
         return terms
 
@@ -101,7 +102,7 @@ class ExplanationTerms:
         for i, k in enumerate(keys):
             if k in self.fires_on:
                 out[i] += SELF
-            elif (k[:1].isalpha() or k[:1] == "_") and _stem(k) in self.stems:
+            elif (k[:1].isalpha() or k[:1] == "_") and stem(k) in self.stems:
                 out[i] += CONTENT
             if i > 0 and keys[i - 1] in self.after:
                 out[i] += AFTER

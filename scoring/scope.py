@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scoring.examples import example_lists
-from scoring.lexical import STOPWORDS
+from scoring.lexical import STOPWORDS, stem
 from scoring.naming import GRAMMAR, NAMING, symbol_mentions
 
 _W = r"[A-Za-z0-9_]+"
@@ -71,15 +71,8 @@ class Condition:
     at: int = 0
 
 
-def _stem(word: str) -> str:
-    for suffix in ("ing", "es", "ed", "s"):
-        if len(word) > len(suffix) + 2 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
 def _same(a: str, b: str) -> bool:
-    return a == b or _stem(a) == _stem(b)
+    return a == b or stem(a) == stem(b)
 
 
 def _listed(explanation: str, m: re.Match, group: int, markers: list[int]) -> list[str]:
@@ -106,6 +99,11 @@ def _condition(explanation: str, name: str, end: int, as_word: bool, markers: li
         words = words[: min(cut, 6)]
         if name in words:
             return Condition("phrase", tuple(words), words.index(name)), m.start(1) + len(" ".join(words))
+    return _next_to(explanation, end, markers)
+
+
+def _next_to(explanation: str, end: int, markers: list[int]) -> tuple[Condition | None, int]:
+    """Named neighbours right after a mention ("right after the word behold", "before own")."""
     m = _NEXT_TO.match(explanation, end)
     if m:
         anchors = tuple(w for w in _listed(explanation, m, 2, markers) if w not in _GENERIC | {"or", "and"})
@@ -139,22 +137,22 @@ def confinements(explanation: str, named: set[str]) -> dict[str, list[Condition]
     return {k: v for k, v in conditions.items() if k not in free}
 
 
-def _words_of(tokens: Sequence[str]) -> tuple[list[int], list[str]]:
-    """The record's words (runs of letters and digits, lower case) and, per token, the index
-    of the word its first letter or digit belongs to (-1 for a token with none)."""
-    text = "".join(tokens)
-    spans = [(m.start(), m.end(), m.group(0).lower()) for m in _ALNUM.finditer(text)]
-    index, j, pos = [], 0, 0
-    for t in tokens:
-        start, stop = pos, pos + len(t)
-        pos = stop
-        while j < len(spans) and spans[j][1] <= start:
-            j += 1
-        index.append(j if j < len(spans) and spans[j][0] < stop else -1)
-    return index, [w for _, _, w in spans]
+def symbol_confinements(explanation: str) -> dict[str, list[Condition]]:
+    """Punctuation (as the characters a name stands for) that every mention binds to neighbours."""
+    markers = [marker for marker, _, _ in example_lists(explanation)]
+    conditions: dict[str, list[Condition]] = {}
+    free: set[str] = set()
+    for _, end, chars in symbol_mentions(explanation):
+        cond, _ = _next_to(explanation, end, markers)
+        if cond is None:
+            free.add(chars)
+        else:
+            conditions.setdefault(chars, []).append(cond)
+    return {k: v for k, v in conditions.items() if k not in free}
 
 
 def _holds(cond: Condition, k: int, words: list[str]) -> bool:
+    """Whether the condition holds for the k-th word of a record."""
     word = words[k]
     if cond.kind == "host":
         return any(word.startswith(h) for h in cond.words)  # its forms (committed), never a shorter word (print, for printing)
@@ -167,64 +165,52 @@ def _holds(cond: Condition, k: int, words: list[str]) -> bool:
     return 0 <= neighbour < len(words) and any(_same(words[neighbour], a) for a in cond.words)
 
 
-def out_of_scope(explanation: str, tokens: Sequence[str], named: set[str]) -> np.ndarray:
-    """Per token: True where it is a confined name outside every one of its conditions."""
-    out = np.zeros(len(tokens), dtype=bool)
-    confined = confinements(explanation, named)
-    if not confined:
-        return out
-    index, words = _words_of(tokens)
-    for i, token in enumerate(tokens):
-        conds = confined.get(token.strip().lower())
-        if conds is not None:
-            k = index[i]
-            out[i] = k < 0 or not any(_holds(c, k, words) for c in conds)
-    return out
-
-
-def _neighbour(cond: Condition, previous: str, following: str) -> bool:
+def _beside(cond: Condition, previous: str, following: str) -> bool:
+    """Whether punctuation between these two words meets a neighbour condition."""
     word = previous if cond.kind == "after" else following
     return bool(word) and any(_same(word, a) for a in cond.words)
 
 
-def symbol_confinements(explanation: str) -> dict[str, list[Condition]]:
-    """Punctuation (as the characters a name stands for) that every mention binds to neighbours."""
-    markers = [marker for marker, _, _ in example_lists(explanation)]
-    conditions: dict[str, list[Condition]] = {}
-    free: set[str] = set()
-    for _, end, chars in symbol_mentions(explanation):
-        m = _NEXT_TO.match(explanation, end)
-        anchors = tuple(w for w in _listed(explanation, m, 2, markers) if w not in _GENERIC | {"or", "and"}) if m else ()
-        if anchors:
-            side = "after" if m.group(1).lower() in ("after", "following") else "before"
-            conditions.setdefault(chars, []).append(Condition(side, anchors))
-        else:
-            free.add(chars)
-    return {k: v for k, v in conditions.items() if k not in free}
+@dataclass(frozen=True)
+class Scope:
+    """An explanation's confined names, parsed once and checked against each record."""
 
+    words: dict[str, list[Condition]]
+    symbols: dict[str, list[Condition]]
 
-def symbols_out_of_scope(explanation: str, tokens: Sequence[str]) -> np.ndarray:
-    """Per token: True where it is bound punctuation with none of its neighbours beside it."""
-    out = np.zeros(len(tokens), dtype=bool)
-    confined = symbol_confinements(explanation)
-    if not confined:
-        return out
-    text = "".join(tokens)
-    spans = [(m.start(), m.end(), m.group(0).lower()) for m in _ALNUM.finditer(text)]
-    ends = [e for _, e, _ in spans]
-    starts = [s for s, _, _ in spans]
-    pos = 0
-    for i, token in enumerate(tokens):
-        start, stop = pos, pos + len(token)
-        pos = stop
-        mark = token.strip()
-        if not mark:
-            continue
-        for chars, conds in confined.items():
-            if all(c in chars or c.isspace() for c in mark):
-                k = bisect_right(ends, start) - 1  # the last word ending before the token
-                n = bisect_left(starts, stop)  # the first word starting after it
-                previous = spans[k][2] if k >= 0 else ""
-                following = spans[n][2] if n < len(spans) else ""
-                out[i] = not any(_neighbour(c, previous, following) for c in conds)
-    return out
+    @classmethod
+    def parse(cls, explanation: str, named: set[str]) -> Scope:
+        """`named`: the words and pieces the explanation names (lower case)."""
+        return cls(confinements(explanation, named), symbol_confinements(explanation))
+
+    def outside(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Per token of one record: whether it is a confined name outside all its conditions,
+        and whether it is confined punctuation with none of its neighbours beside it."""
+        names = np.zeros(len(tokens), dtype=bool)
+        marks = np.zeros(len(tokens), dtype=bool)
+        if not (self.words or self.symbols):
+            return names, marks
+        text = "".join(tokens)
+        spans = [(m.start(), m.end()) for m in _ALNUM.finditer(text)]
+        words = [text[a:b].lower() for a, b in spans]
+        starts, ends = [a for a, _ in spans], [b for _, b in spans]
+        pos = 0
+        for i, token in enumerate(tokens):
+            start, stop = pos, pos + len(token)
+            pos = stop
+            key = token.strip().lower()
+            if not key:
+                continue
+            conds = self.words.get(key)
+            if conds is not None:
+                k = bisect_right(ends, start)  # the word the token's first letter or digit is in
+                inside = k < len(spans) and starts[k] < stop
+                names[i] = not (inside and any(_holds(c, k, words) for c in conds))
+            for chars, conds in self.symbols.items():
+                if all(c in chars or c.isspace() for c in key):
+                    k = bisect_right(ends, start) - 1  # the last word ending before the token
+                    n = bisect_left(starts, stop)  # the first word starting after it
+                    previous = words[k] if k >= 0 else ""
+                    following = words[n] if n < len(words) else ""
+                    marks[i] = not any(_beside(c, previous, following) for c in conds)
+        return names, marks

@@ -43,7 +43,7 @@ from scoring.naming import named_words, naming_scores, symbol_scores
 from scoring.records import all_records
 from scoring.registry import register
 from scoring.relations import relation_scores
-from scoring.scope import out_of_scope, symbols_out_of_scope
+from scoring.scope import Scope
 from scoring.simulation import simulation_result
 from scoring.text import token_label
 
@@ -120,9 +120,12 @@ class ContextualSimulator:
         terms = ExplanationTerms.parse(explanation)
         setting = frozenset(setting_words(explanation))
         named = naming_scores(explanation, tokens, setting)
-        named[out_of_scope(explanation, tokens, named_words(explanation) - setting)] = 0.0
         symbols = symbol_scores(explanation, tokens)
-        symbols[symbols_out_of_scope(explanation, tokens)] = 0.0
+        # Conditions hold within a record: words never run on from one record into the next.
+        scope = Scope.parse(explanation, named_words(explanation) - setting)
+        outside = [scope.outside(r.tokens) for r in records]
+        named[np.concatenate([names for names, _ in outside])] = 0.0
+        symbols[np.concatenate([marks for _, marks in outside])] = 0.0
         return {
             "clause": np.max(np.stack([ctx @ p.whole for p in parts]), axis=0),
             "clause_words": np.max(np.stack([(ctx @ p.content.T).max(axis=1) for p in parts]), axis=0),

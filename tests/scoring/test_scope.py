@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from scoring.naming import named_words
-from scoring.scope import (
-    Condition,
-    confinements,
-    out_of_scope,
-    symbol_confinements,
-    symbols_out_of_scope,
-)
+from scoring.scope import Condition, Scope, confinements, symbol_confinements
 
 
 def _outside(explanation: str, tokens: list[str]) -> list[bool]:
-    return out_of_scope(explanation, tokens, named_words(explanation)).tolist()
+    return Scope.parse(explanation, named_words(explanation)).outside(tokens)[0].tolist()
+
+
+def _marks_outside(explanation: str, tokens: list[str]) -> list[bool]:
+    return Scope.parse(explanation, named_words(explanation)).outside(tokens)[1].tolist()
 
 
 def test_a_piece_placed_in_a_word_is_named_only_inside_that_word() -> None:
@@ -82,11 +80,11 @@ def test_a_phrase_of_several_words_is_read_whole() -> None:
 
 def test_punctuation_named_in_words_is_bound_to_its_neighbours() -> None:
     tokens = [" behold", ",", " and", ",", " lo"]
-    assert symbols_out_of_scope("The comma right after the word behold", tokens).tolist() == [
+    assert _marks_outside("The comma right after the word behold", tokens) == [
         False, False, False, True, False,
     ]
     tokens = [' "', "async", '"', ' "', "def"]
-    assert symbols_out_of_scope("The opening quote before the keyword async", tokens).tolist() == [
+    assert _marks_outside("The opening quote before the keyword async", tokens) == [
         False, False, True, True, False,
     ]
 
