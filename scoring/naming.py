@@ -52,7 +52,9 @@ def named_words(explanation: str) -> set[str]:
                 continue
             between = explanation[prev_pos + len(prev_word) : pos] if i else ""
             in_list = "," in between or (prev_word.lower() in ("and", "or") and "," in explanation[max(0, pos - 30) : pos])
-            if not (prev_word.lower() in NAMING or in_list):
+            # "the word as" names as; "a word: the article A" does not name the.
+            named_by_prev = prev_word.lower() in NAMING and not between.strip(" \"'`\u201c")
+            if not (named_by_prev or in_list):
                 continue
         out.add(low)
     for m in _QUOTED.finditer(explanation):
@@ -123,9 +125,14 @@ _SYMBOL_WORDS: list[tuple[str, str]] = [
     (r"plus signs?", "+"),
     (r"dollar signs?", "$"),
 ]
-_SYMBOLS = [(re.compile(r"\b(?:" + p + ")", re.I), chars) for p, chars in _SYMBOL_WORDS]
+_SYMBOLS = [(re.compile(r"\b(?:" + p + r")\b", re.I), chars) for p, chars in _SYMBOL_WORDS]
+_MODIFIERS = r"(?:a|an|the|two|each|every|any|its|their|closing|opening|double|single|curly|square|round|matching)"
 _DIGITS = re.compile(r"\b(?:digits?|numbers?|numerals?|integers?)\b", re.I)
-_NEWLINES = re.compile(r"\b(?:newlines?|new lines?|line breaks?|blank lines?|line endings?|end of (?:a |the )?line)\b", re.I)
+_NEWLINES = re.compile(
+    r"\b(?:new[\s-]?lines?|line[\s-](?:breaks?|feeds?|endings?)|(?:blank|empty)[\s-]lines?|paragraph[\s-]breaks?"
+    r"|carriage returns?|end of (?:a |the )?line)\b",
+    re.I,
+)
 _INDENT = re.compile(r"\b(?:indentation|indented|indent|leading spaces|whitespace|spaces)\b", re.I)
 
 
@@ -143,11 +150,38 @@ def symbol_mentions(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), cs) for rx, cs in _SYMBOLS for m in rx.finditer(text)]
 
 
+# Punctuation named as the place of something else ("the word but after a comma", "names
+# between double underscores", "a full stop after a closing quote, asterisk or parenthesis")
+# is where the feature's token sits, not the token: it is an anchor, not a target.
+_ANCHORING = re.compile(
+    r"\b(?:after|following|before|preceding|next to|between|behind)\s+(?:" + _MODIFIERS + r"\s+)*$", re.I
+)
+_LIST_GAP = re.compile(r"\s*(?:,\s*(?:(?:or|and)\s+)?|(?:or|and)\s+)(?:" + _MODIFIERS + r"\s+)*", re.I)
+
+
+def target_symbol_chars(text: str) -> set[str]:
+    """The punctuation the text names as where the feature fires: every named character with
+    at least one mention that is not an anchor of another token."""
+    chars: set[str] = set()
+    anchor, end = False, -1
+    for start, stop, cs in sorted(symbol_mentions(text)):
+        if start < end:  # two patterns naming the same words ("opening parenthesis")
+            pass
+        elif _ANCHORING.search(text, 0, start):
+            anchor = True
+        else:
+            anchor = anchor and _LIST_GAP.fullmatch(text, end, start) is not None
+        if not anchor:
+            chars |= set(cs)
+        end = max(end, stop)
+    return chars
+
+
 def symbol_scores(explanation: str, tokens: Sequence[str]) -> np.ndarray:
     """Per token: 1 where it is made of symbols the explanation names in words (or is a
     number, a newline, indentation when those are named), 0.6 where such a symbol is part of
     a punctuation-only token, else 0."""
-    chars = named_symbol_chars(explanation)
+    chars = target_symbol_chars(explanation)
     digits = bool(_DIGITS.search(explanation))
     newlines = bool(_NEWLINES.search(explanation))
     indent = bool(_INDENT.search(explanation))

@@ -83,7 +83,7 @@ def _scaled(values: np.ndarray, sharpness: float) -> np.ndarray:
 
 class ContextualSimulator:
     name = "contextual-simulation"
-    version = "4"
+    version = "5"
 
     def __init__(self, encoder: ContextualEncoder | None = None, embedder: Embedder | None = None,
                  weights: dict[str, tuple[float, float]] | None = None) -> None:
