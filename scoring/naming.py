@@ -126,7 +126,6 @@ _SYMBOL_WORDS: list[tuple[str, str]] = [
     (r"dollar signs?", "$"),
 ]
 _SYMBOLS = [(re.compile(r"\b(?:" + p + r")\b", re.I), chars) for p, chars in _SYMBOL_WORDS]
-_MODIFIERS = r"(?:a|an|the|two|each|every|any|its|their|closing|opening|double|single|curly|square|round|matching)"
 _DIGITS = re.compile(r"\b(?:digits?|numbers?|numerals?|integers?)\b", re.I)
 _NEWLINES = re.compile(
     r"\b(?:new[\s-]?lines?|line[\s-](?:breaks?|feeds?|endings?)|(?:blank|empty)[\s-]lines?|paragraph[\s-]breaks?"
@@ -153,10 +152,14 @@ def symbol_mentions(text: str) -> list[tuple[int, int, str]]:
 # Punctuation named as the place of something else ("the word but after a comma", "names
 # between double underscores", "a full stop after a closing quote, asterisk or parenthesis")
 # is where the feature's token sits, not the token: it is an anchor, not a target.
+_MODIFIERS = r"(?:a|an|the|two|each|every|any|its|their|closing|opening|double|single|curly|square|round|matching)"
 _ANCHORING = re.compile(
     r"\b(?:after|following|before|preceding|next to|between|behind)\s+(?:" + _MODIFIERS + r"\s+)*$", re.I
 )
 _LIST_GAP = re.compile(r"\s*(?:,\s*(?:(?:or|and)\s+)?|(?:or|and)\s+)(?:" + _MODIFIERS + r"\s+)*", re.I)
+# How far before a mention its anchoring words may start: far more than "following the
+# opening double" needs, and it keeps a long text's parse linear in its length.
+_ANCHOR_REACH = 80
 
 
 def target_symbol_chars(text: str) -> set[str]:
@@ -165,12 +168,9 @@ def target_symbol_chars(text: str) -> set[str]:
     chars: set[str] = set()
     anchor, end = False, -1
     for start, stop, cs in sorted(symbol_mentions(text)):
-        if start < end:  # two patterns naming the same words ("opening parenthesis")
-            pass
-        elif _ANCHORING.search(text, 0, start):
-            anchor = True
-        else:
-            anchor = anchor and _LIST_GAP.fullmatch(text, end, start) is not None
+        if start >= end:  # not a second pattern naming the same words ("opening parenthesis")
+            listed = anchor and _LIST_GAP.fullmatch(text, end, start) is not None
+            anchor = listed or _ANCHORING.search(text, max(0, start - _ANCHOR_REACH), start) is not None
         if not anchor:
             chars |= set(cs)
         end = max(end, stop)
@@ -178,7 +178,7 @@ def target_symbol_chars(text: str) -> set[str]:
 
 
 def symbol_scores(explanation: str, tokens: Sequence[str]) -> np.ndarray:
-    """Per token: 1 where it is made of symbols the explanation names in words (or is a
+    """Per token: 1 where it is made of symbols the explanation names in words as targets (or is a
     number, a newline, indentation when those are named), 0.6 where such a symbol is part of
     a punctuation-only token, else 0."""
     chars = target_symbol_chars(explanation)
