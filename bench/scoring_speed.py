@@ -6,14 +6,19 @@ length, code-documentation records a lot; every explanation of each), in one pro
 B, C, then A, B, C again: a noisy machine slows all of them alike), with record caches
 emptied before every score as in `bench/scoring_validity.py`:
 
-    padded      float32, every sequence of a score padded to the longest (the scorer before)
-    grouped     float32, sequences grouped by length (each batch padded to its own longest)
-    default     what the scorer runs here: grouped, bfloat16 where the CPU has it natively
+    torch-float32   PyTorch's eager model in float32 (the scorer before, on CPUs without
+                    native bfloat16)
+    torch-bfloat16  PyTorch under bfloat16 autocast (the scorer before, where the CPU has
+                    it natively; left out elsewhere, where torch emulates it)
+    onnx-float32    the fused ONNX Runtime graph in float32 (the same vectors as torch's)
+    default         what the scorer runs: the fused graph with int8 weights
+
+All group sequences by length (each batch padded to its own longest).
 
     .venv/bin/python bench/scoring_speed.py [--features 20] [--rounds 2]
 
 Writes bench/results/scoring_speed.json: scores/s per setting and each one's ratio to
-`padded` measured in this run.
+`torch-float32` measured in this run, with the CPU's model and vector extensions.
 """
 
 from __future__ import annotations
@@ -38,12 +43,29 @@ from scoring import contextual  # noqa: E402
 from scoring.contextual import ContextualEncoder  # noqa: E402
 from scoring.scorers.contextual_simulation import ContextualSimulator  # noqa: E402
 
-# setting -> (sequences per forward pass, precision)
+# setting -> (precision, runtime)
 SETTINGS = {
-    "padded": (10_000, "float32"),
-    "grouped": (contextual.BATCH, "float32"),
-    "default": (contextual.BATCH, "auto"),
+    "torch-float32": ("float32", "torch"),
+    "torch-bfloat16": ("bfloat16", "torch"),
+    "onnx-float32": ("float32", "onnx"),
+    "default": ("auto", None),
 }
+BASELINE = "torch-float32"
+EXTENSIONS = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "avx_vnni")
+
+
+def cpu() -> dict:
+    """The CPU's model name and which of the vector extensions that matter here it has."""
+    model, flags = platform.processor() or "unknown", set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text(errors="replace").splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+            elif line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return {"model": model, "extensions": [e for e in EXTENSIONS if e in flags]}
 
 
 def sample(n_features: int) -> list[dict]:
@@ -69,13 +91,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     items = sample(args.features)
-    scorers = {name: ContextualSimulator(encoder=ContextualEncoder(precision=precision, batch=batch))
-               for name, (batch, precision) in SETTINGS.items()}
+    settings = {name: setting for name, setting in SETTINGS.items()
+                if name != "torch-bfloat16" or contextual.cpu_has_fast_bfloat16()}
+    scorers = {name: ContextualSimulator(encoder=ContextualEncoder(precision=precision, runtime=runtime))
+               for name, (precision, runtime) in settings.items()}
     for scorer in scorers.values():
         warm_up(scorer, items)
-    seconds = {name: 0.0 for name in SETTINGS}
+    seconds = {name: 0.0 for name in settings}
     for _ in range(args.rounds):
-        for name in SETTINGS:
+        for name in settings:
             spent, n_scores = run(scorers[name], items)
             seconds[name] += spent
     rates = {name: n_scores * args.rounds / s for name, s in seconds.items()}
@@ -83,16 +107,18 @@ def main() -> None:
         "scores": n_scores,
         "rounds": args.rounds,
         "settings": {
-            name: {"batch": batch if batch < 10_000 else "all", "precision": scorers[name].encoder.precision,
-                   "scores_per_s": round(rates[name], 2), "ratio_to_padded": round(rates[name] / rates["padded"], 2)}
-            for name, (batch, _) in SETTINGS.items()
+            name: {"precision": scorers[name].encoder.precision, "runtime": scorers[name].encoder.runtime,
+                   "scores_per_s": round(rates[name], 2),
+                   f"ratio_to_{BASELINE}": round(rates[name] / rates[BASELINE], 2)}
+            for name in settings
         },
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+        "machine": {"cpus": os.cpu_count(), "cpu": cpu(), "python": platform.python_version(),
                     "torch_threads": __import__("torch").get_num_threads(),
                     "native_bfloat16": contextual.cpu_has_fast_bfloat16()},
     }
     for name, fig in out["settings"].items():
-        print(f"{name:<10}{fig['precision']:<10}{fig['scores_per_s']:>8.2f} scores/s  x{fig['ratio_to_padded']:.2f}")
+        print(f"{name:<16}{fig['runtime']:<7}{fig['precision']:<10}{fig['scores_per_s']:>8.2f} scores/s"
+              f"  x{fig[f'ratio_to_{BASELINE}']:.2f}")
     path = ROOT / "bench" / "results" / "scoring_speed.json"
     path.write_text(json.dumps(out, indent=2) + "\n")
     print(f"wrote {path}")

@@ -357,8 +357,10 @@ EXPLANATION_MAX_CHARS = 500
 
 SCORING_METHOD = env_str("SCORING_METHOD", "contextual-simulation")
 SCORING_DAILY_BUDGET_USD = env_float("SCORING_DAILY_BUDGET_USD", 20.0)
-# The offline scorer's encoder: auto (bfloat16 where the CPU has it natively) | float32 | bfloat16.
+# The offline scorer's encoder: auto | int8 | float32 (both ONNX Runtime) | bfloat16 (PyTorch).
 SCORING_ENCODER_PRECISION = env_str("SCORING_ENCODER_PRECISION", "auto")
+# Where each host keeps the encoder graph it builds from the installed model on first use.
+SCORING_ENCODER_CACHE = Path(env_str("SCORING_ENCODER_CACHE", str(BASE_DIR / ".run" / "encoder")))
 OPENAI_BASE_URL = env_str("OPENAI_BASE_URL")
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")
 OPENAI_MODEL = env_str("OPENAI_MODEL", "gpt-4o-mini")

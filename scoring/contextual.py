@@ -13,8 +13,11 @@ indentation) takes the vector of the piece that follows it, which is what it int
 
 from __future__ import annotations
 
+import os
+import tempfile
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -24,6 +27,8 @@ from scoring.embedder import local_model_path
 from scoring.lexical import STOPWORDS
 
 MAX_PIECES = 256
+# What "auto" runs (see the README's scoring figures for how it was chosen).
+AUTO_PRECISION = "int8"
 # Sequences per forward pass, grouped by length (measured best on 2 CPUs among 1, 2, 4 and all).
 BATCH = 4
 
@@ -36,7 +41,7 @@ class Explained(NamedTuple):
     sentence: np.ndarray  # the model's sentence embedding, comparable with `Embedder` vectors
 
 
-PRECISIONS = ("auto", "float32", "bfloat16")
+PRECISIONS = ("auto", "float32", "bfloat16", "int8")
 
 
 def cpu_has_fast_bfloat16(cpuinfo: str = "/proc/cpuinfo") -> bool:
@@ -57,62 +62,93 @@ def resolve_precision(precision: str) -> str:
     if precision not in PRECISIONS:
         raise ValueError(f"encoder precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
     if precision == "auto":
-        return "bfloat16" if cpu_has_fast_bfloat16() else "float32"
+        return AUTO_PRECISION
     return precision
+
+
+def default_cache_dir() -> Path:
+    """Where built encoder graphs are kept: SCORING_ENCODER_CACHE, else a folder per user in
+    the system's temporary directory (benchmarks and scripts outside Django)."""
+    from django.conf import settings
+
+    if settings.configured and getattr(settings, "SCORING_ENCODER_CACHE", None):
+        return Path(settings.SCORING_ENCODER_CACHE)
+    return Path(tempfile.gettempdir()) / f"latentpedia-encoder-{os.getuid() if hasattr(os, 'getuid') else 0}"
 
 
 class ContextualEncoder:
     """Contextual token vectors for records and piece vectors for explanations (unit length).
 
-    On a CPU with native bfloat16 the model runs in bfloat16 (1.2x faster on 2 cores; token
-    vectors keep a cosine of 0.9997 or more with float32's, and the validity figures do not
-    move): `precision` "auto" picks it where it is native, "float32" forces full precision.
-    `batch` sequences of similar length run in one forward pass.
+    `precision` picks how the model runs: "float32" and "int8" as a fused ONNX Runtime graph
+    built from the installed model (`scoring/onnx_encoder.py`), "bfloat16" in PyTorch under
+    autocast (fast only where the CPU has it natively); "auto" is the scorer's default.
+    `runtime="torch"` runs float32 in PyTorch's eager model instead (the reference the ONNX
+    graph is checked against). `batch` sequences of similar length run in one forward pass.
     """
 
-    def __init__(self, model_path: str | None = None, precision: str = "auto", batch: int = BATCH) -> None:
+    def __init__(self, model_path: str | None = None, precision: str = "auto", batch: int = BATCH,
+                 runtime: str | None = None, cache_dir: Path | None = None) -> None:
         self._model_path = model_path
         self.precision = resolve_precision(precision)
+        if runtime is None:
+            runtime = "torch" if self.precision == "bfloat16" else "onnx"
+        runs_on = {"float32": ("onnx", "torch"), "int8": ("onnx",), "bfloat16": ("torch",)}[self.precision]
+        if runtime not in runs_on:
+            raise ValueError(f"precision {self.precision} does not run on {runtime!r}: float32 runs on "
+                             f"onnx or torch, int8 on onnx, bfloat16 on torch")
+        self.runtime = runtime
         self.batch = batch
+        self._cache_dir = cache_dir
         self._tokenizer = None
         self._model = None
         self._lock = threading.Lock()
 
+    def load(self) -> None:
+        """Load the model now rather than at the first score."""
+        self._load()
+
     def _load(self):
         if self._model is None:
-            from transformers import AutoModel, AutoTokenizer
+            from transformers import AutoTokenizer
 
             path = local_model_path(self._model_path)
             self._tokenizer = AutoTokenizer.from_pretrained(path)
-            self._model = AutoModel.from_pretrained(path).eval()
+            if self.runtime == "onnx":
+                from scoring.onnx_encoder import OnnxEncoderModel, model_file
+
+                cache = self._cache_dir or default_cache_dir()
+                self._model = OnnxEncoderModel(model_file(path, self.precision, cache))
+            else:
+                from transformers import AutoModel
+
+                self._model = _TorchModel(AutoModel.from_pretrained(path).eval(), self.precision == "bfloat16")
         return self._tokenizer, self._model
 
     def _hidden(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Last hidden states [B, P, D], character offsets [B, P, 2], the attention mask [B, P]
         and the piece ids [B, P]."""
-        import torch
-
         tokenizer, model = self._load()
         enc = tokenizer(
             list(texts), return_offsets_mapping=True, padding=True, truncation=True,
-            max_length=MAX_PIECES, return_tensors="pt",
+            max_length=MAX_PIECES, return_tensors="np",
         )
-        offsets = enc.pop("offset_mapping").numpy()
+        offsets = enc.pop("offset_mapping")
         mask = enc["attention_mask"]
-        lengths = mask.sum(dim=1)
-        hidden = np.zeros((*mask.shape, model.config.hidden_size), dtype=np.float32)
+        lengths = mask.sum(axis=1)
+        hidden: np.ndarray | None = None
         # Records differ in length (code documentation by 2-3x) and explanations are short:
         # padded to the longest sequence, a score spent a sixth of its time on padding.
         # Sequences of similar length run together, each batch padded only to its own longest.
-        order = torch.argsort(lengths).tolist()
-        half = torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bfloat16")
-        with self._lock, torch.inference_mode(), half:
+        order = np.argsort(lengths, kind="stable").tolist()
+        with self._lock:
             for start in range(0, len(order), self.batch):
                 rows = order[start : start + self.batch]
                 width = int(lengths[rows].max())
-                out = model(**{k: v[rows, :width] for k, v in enc.items()}).last_hidden_state
-                hidden[rows, :width] = out.float().numpy()
-        return hidden, offsets, mask.numpy(), enc["input_ids"].numpy()
+                out = model({k: v[rows, :width] for k, v in enc.items()})
+                if hidden is None:
+                    hidden = np.zeros((*mask.shape, out.shape[-1]), dtype=np.float32)
+                hidden[rows, :width] = out
+        return hidden, offsets, mask, enc["input_ids"]
 
     def records(self, records: Sequence[Sequence[str]]) -> list[np.ndarray]:
         """For each record (a list of token strings), float32[len(record), D] unit vectors."""
@@ -167,6 +203,22 @@ def _align(tokens: Sequence[str], hidden: np.ndarray, offsets: np.ndarray, mask:
         nxt = np.flatnonzero(ws >= ends[i])
         vecs[i] = h[nxt[0]] if nxt.size else h[-1]
     return _unit(vecs)
+
+
+class _TorchModel:
+    """The eager PyTorch model, optionally under bfloat16 autocast."""
+
+    def __init__(self, model, bfloat16: bool) -> None:  # noqa: ANN001
+        self._model = model
+        self._bfloat16 = bfloat16
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> np.ndarray:
+        import torch
+
+        half = torch.autocast("cpu", dtype=torch.bfloat16, enabled=self._bfloat16)
+        with torch.inference_mode(), half:
+            out = self._model(**{k: torch.from_numpy(v) for k, v in batch.items()}).last_hidden_state
+        return out.float().numpy()
 
 
 _DEFAULT: ContextualEncoder | None = None

@@ -24,7 +24,8 @@ readings of the explanation, each turned into a per-token prediction:
 
 Each reading is sharpened and scaled to a maximum of 1 over the scored tokens, then mixed
 with weights tuned on the tune split of the human-written validity set (never the test
-split; see bench/data/README.md). Change the weights or the readings and bump `version`.
+split; see bench/data/README.md). Change the weights, the readings or the encoder's default
+precision and bump `version`.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def _scaled(values: np.ndarray, sharpness: float) -> np.ndarray:
 
 class ContextualSimulator:
     name = "contextual-simulation"
-    version = "5"
+    version = "6"
 
     def __init__(self, encoder: ContextualEncoder | None = None, embedder: Embedder | None = None,
                  weights: dict[str, tuple[float, float]] | None = None) -> None:
@@ -104,8 +105,10 @@ class ContextualSimulator:
         return self._embedder
 
     def warm_up(self, vocabulary: Iterable[str]) -> None:
-        """Embed a model's token strings once per process (their embedding never changes)."""
+        """Embed a model's token strings once per process (their embedding never changes) and
+        load the encoder (on a new host, building its graph first: seconds, once)."""
         self.embedder.encode(sorted({token_label(t) for t in vocabulary}))
+        self.encoder.load()
 
     def readings(self, explanation: str, records: list[Record]) -> dict[str, np.ndarray]:
         """Every reading of the explanation, per token of all records (concatenated)."""

@@ -15,7 +15,9 @@ from scoring.contextual import (
     cpu_has_fast_bfloat16,
     resolve_precision,
 )
+from scoring.embedder import local_model_path
 from scoring.naming import named_words, naming_scores
+from scoring.onnx_encoder import model_file
 from scoring.records import build_scoring_input
 from scoring.registry import get_scorer, scorer_version
 from scoring.scorers.contextual_simulation import ContextualSimulator, clauses
@@ -65,24 +67,56 @@ def test_sequences_grouped_by_length_read_as_in_one_padded_batch() -> None:
         assert np.abs(a.sentence - b.sentence).max() < 1e-4
 
 
-def test_bfloat16_reads_tokens_as_float32_does() -> None:
-    full = ContextualEncoder(precision="float32").records(RECORDS)
-    half = ContextualEncoder(precision="bfloat16").records(RECORDS)
-    cosines = np.concatenate([(a * b).sum(axis=1) for a, b in zip(full, half)])
-    assert cosines.min() > 0.995
+def _cosines(a: list[np.ndarray], b: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate([(x * y).sum(axis=1) for x, y in zip(a, b)])
 
 
-def test_precision_is_native_bfloat16_or_float32(tmp_path) -> None:
+@pytest.fixture(scope="module")
+def reference() -> list[np.ndarray]:
+    """Token vectors from PyTorch's eager model in float32: what every faster form must match."""
+    return ContextualEncoder(precision="float32", runtime="torch").records(RECORDS)
+
+
+def test_the_onnx_graph_reads_tokens_as_the_torch_model_does(reference) -> None:
+    # Batches of 2 mix padded and unpadded rows: the exported mask must hold in both.
+    onnx = ContextualEncoder(precision="float32", batch=2)
+    assert onnx.runtime == "onnx"
+    assert _cosines(reference, onnx.records(RECORDS)).min() > 0.9999
+
+
+def test_int8_and_bfloat16_stay_close_to_float32(reference) -> None:
+    int8 = _cosines(reference, ContextualEncoder(precision="int8").records(RECORDS))
+    assert int8.mean() > 0.98 and int8.min() > 0.9
+    half = _cosines(reference, ContextualEncoder(precision="bfloat16").records(RECORDS))
+    assert half.min() > 0.995
+
+
+def test_an_encoder_graph_is_built_once_per_model_and_precision(tmp_path) -> None:
+    path = local_model_path()
+    first = model_file(path, "float32", tmp_path)
+    built = first.stat().st_mtime_ns
+    assert model_file(path, "float32", tmp_path) == first and first.stat().st_mtime_ns == built
+    assert sorted(p.name for p in tmp_path.iterdir()) == [first.name]  # no temporary files left
+    with pytest.raises(ValueError, match="float32 or int8"):
+        model_file(path, "bfloat16", tmp_path)
+
+
+def test_precision_and_runtime_are_checked(tmp_path) -> None:
     amd = tmp_path / "zen4"
     amd.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512_bf16 avx512_vnni\n")
     old = tmp_path / "old"
     old.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2\n")
     assert cpu_has_fast_bfloat16(str(amd)) and not cpu_has_fast_bfloat16(str(old))
     assert not cpu_has_fast_bfloat16(str(tmp_path / "absent"))
-    assert resolve_precision("auto") == ("bfloat16" if cpu_has_fast_bfloat16() else "float32")
+    assert resolve_precision("auto") == contextual.AUTO_PRECISION == "int8"
     assert resolve_precision("float32") == "float32"
     with pytest.raises(ValueError, match="float32"):
         ContextualEncoder(precision="fp8")
+    with pytest.raises(ValueError, match="int8 on onnx"):
+        ContextualEncoder(precision="int8", runtime="torch")
+    with pytest.raises(ValueError, match="bfloat16 on torch"):
+        ContextualEncoder(precision="bfloat16", runtime="onnx")
+    assert ContextualEncoder(precision="bfloat16").runtime == "torch"
 
 
 def test_a_misconfigured_precision_fails_the_score_with_its_setting_named(settings, monkeypatch) -> None:
