@@ -38,7 +38,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from bench.scoring_validity import SETS, load_items, score_item, warm_up  # noqa: E402
+from bench.scoring_validity import SETS, cpu, load_items, score_item, warm_up  # noqa: E402
 from scoring import contextual  # noqa: E402
 from scoring.contextual import ContextualEncoder  # noqa: E402
 from scoring.scorers.contextual_simulation import ContextualSimulator  # noqa: E402
@@ -51,23 +51,6 @@ SETTINGS = {
     "default": ("auto", None),
 }
 BASELINE = "torch-float32"
-EXTENSIONS = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "avx_vnni")
-
-
-def cpu() -> dict:
-    """The CPU's model name and which of the vector extensions that matter here it has."""
-    model, flags = platform.processor() or "unknown", set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text(errors="replace").splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-            elif line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return {"model": model, "extensions": [e for e in EXTENSIONS if e in flags]}
-
-
 def sample(n_features: int) -> list[dict]:
     items = load_items("test")
     step = max(1, len(items) // n_features)

@@ -66,6 +66,23 @@ SETS = {
 LLM_METHODS = {"llm-simulation", "llm-detection", "llm-fuzzing"}
 
 
+EXTENSIONS = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "avx_vnni")
+
+
+def cpu() -> dict:
+    """The CPU's model name and which of the vector extensions that matter here it has."""
+    model, flags = platform.processor() or "unknown", set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text(errors="replace").splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+            elif line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return {"model": model, "extensions": [e for e in EXTENSIONS if e in flags]}
+
+
 def load_items(split: str) -> list[dict]:
     items = [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
     items = [it for it in items if it["split"] == split]
@@ -232,7 +249,7 @@ def main() -> None:
                           "pair": "the true explanation vs. one of its three decoys, on that feature's records"}
     out.update({
         "win_rule": "right explanation scores strictly above its rival; a tie or a missing score is a loss",
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+        "machine": {"cpus": os.cpu_count(), "cpu": cpu(), "python": platform.python_version(),
                     "torch_threads": __import__("torch").get_num_threads()},
         "methods": results,
     })

@@ -208,7 +208,7 @@ def _align(tokens: Sequence[str], hidden: np.ndarray, offsets: np.ndarray, mask:
 class _TorchModel:
     """The eager PyTorch model, optionally under bfloat16 autocast."""
 
-    def __init__(self, model, bfloat16: bool) -> None:  # noqa: ANN001
+    def __init__(self, model, bfloat16: bool) -> None:
         self._model = model
         self._bfloat16 = bfloat16
 
