@@ -56,6 +56,11 @@ def model_file(model_path: str, precision: str, cache_dir: Path) -> Path:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         _build(model_path, precision, path)
+        # Graphs of an earlier model or library go: a running process holds its graph in
+        # memory, so removing the file takes nothing from it.
+        for stale in path.parent.glob(f"encoder-{precision}-*.onnx"):
+            if stale != path:
+                stale.unlink(missing_ok=True)
     return path
 
 

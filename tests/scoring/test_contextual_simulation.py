@@ -93,10 +93,13 @@ def test_int8_and_bfloat16_stay_close_to_float32(reference) -> None:
 
 def test_an_encoder_graph_is_built_once_per_model_and_precision(tmp_path) -> None:
     path = local_model_path()
+    (tmp_path / "encoder-float32-0123456789abcdef.onnx").write_bytes(b"from an earlier torch")
+    (tmp_path / "encoder-int8-0123456789abcdef.onnx").write_bytes(b"another precision's")
     first = model_file(path, "float32", tmp_path)
     built = first.stat().st_mtime_ns
     assert model_file(path, "float32", tmp_path) == first and first.stat().st_mtime_ns == built
-    assert sorted(p.name for p in tmp_path.iterdir()) == [first.name]  # no temporary files left
+    # No temporary files left, the stale graph of this precision gone, the other kept.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [first.name, "encoder-int8-0123456789abcdef.onnx"]
     with pytest.raises(ValueError, match="float32 or int8"):
         model_file(path, "bfloat16", tmp_path)
 
