@@ -51,6 +51,8 @@ SETTINGS = {
     "default": ("auto", None),
 }
 BASELINE = "torch-float32"
+
+
 def sample(n_features: int) -> list[dict]:
     items = load_items("test")
     step = max(1, len(items) // n_features)

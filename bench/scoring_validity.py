@@ -48,6 +48,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 
 from scoring.base import PermanentScoringError, TransientScoringError  # noqa: E402
+from scoring.contextual import cpu_flags  # noqa: E402
 from scoring.embedder import default_embedder  # noqa: E402
 from scoring.records import build_scoring_input  # noqa: E402
 from scoring.registry import available, get_scorer, scorer_version  # noqa: E402
@@ -71,15 +72,15 @@ EXTENSIONS = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "avx_
 
 def cpu() -> dict:
     """The CPU's model name and which of the vector extensions that matter here it has."""
-    model, flags = platform.processor() or "unknown", set()
+    model = platform.processor() or "unknown"
     try:
         for line in Path("/proc/cpuinfo").read_text(errors="replace").splitlines():
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
-            elif line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
+                break
     except OSError:
         pass
+    flags = cpu_flags()
     return {"model": model, "extensions": [e for e in EXTENSIONS if e in flags]}
 
 

@@ -41,21 +41,27 @@ class Explained(NamedTuple):
     sentence: np.ndarray  # the model's sentence embedding, comparable with `Embedder` vectors
 
 
-PRECISIONS = ("auto", "float32", "bfloat16", "int8")
+# precision -> the runtimes that run it, the default first
+RUNTIMES: dict[str, tuple[str, ...]] = {"float32": ("onnx", "torch"), "int8": ("onnx",), "bfloat16": ("torch",)}
+PRECISIONS = ("auto", *RUNTIMES)
+
+
+def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> set[str]:
+    """The CPU's feature flags (empty where /proc/cpuinfo cannot be read)."""
+    try:
+        with open(cpuinfo, encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
 
 
 def cpu_has_fast_bfloat16(cpuinfo: str = "/proc/cpuinfo") -> bool:
     """Whether this CPU multiplies bfloat16 natively (AVX-512 BF16 or AMX); elsewhere torch
     emulates it, several times slower than float32."""
-    try:
-        with open(cpuinfo, encoding="ascii", errors="replace") as fh:
-            for line in fh:
-                if line.startswith("flags"):
-                    flags = set(line.split(":", 1)[1].split())
-                    return bool(flags & {"avx512_bf16", "amx_bf16"})
-    except OSError:
-        pass
-    return False
+    return bool(cpu_flags(cpuinfo) & {"avx512_bf16", "amx_bf16"})
 
 
 def resolve_precision(precision: str) -> str:
@@ -90,12 +96,10 @@ class ContextualEncoder:
                  runtime: str | None = None, cache_dir: Path | None = None) -> None:
         self._model_path = model_path
         self.precision = resolve_precision(precision)
-        if runtime is None:
-            runtime = "torch" if self.precision == "bfloat16" else "onnx"
-        runs_on = {"float32": ("onnx", "torch"), "int8": ("onnx",), "bfloat16": ("torch",)}[self.precision]
-        if runtime not in runs_on:
-            raise ValueError(f"precision {self.precision} does not run on {runtime!r}: float32 runs on "
-                             f"onnx or torch, int8 on onnx, bfloat16 on torch")
+        runtime = runtime or RUNTIMES[self.precision][0]
+        if runtime not in RUNTIMES[self.precision]:
+            runs = ", ".join(f"{p} on {' or '.join(r)}" for p, r in RUNTIMES.items())
+            raise ValueError(f"precision {self.precision} does not run on {runtime!r}: {runs}")
         self.runtime = runtime
         self.batch = batch
         self._cache_dir = cache_dir
