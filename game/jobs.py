@@ -21,7 +21,7 @@ from game.models import Explanation, Score
 from game.scoring_keys import ScoringKey, key_for
 from game.selectors import scoring_input_for
 from game.services import ledger
-from game.services.scores import UNFINISHED, score_fail, score_record
+from game.services.scores import UNFINISHED, score_announce_unsent, score_fail, score_record
 from jobs import queue
 from jobs.models import Job
 from jobs.registry import Defer, RetryLater, job_handler, on_worker_start
@@ -124,8 +124,12 @@ def score_explanation(payload: dict) -> None:
     from scoring.registry import get_scorer
 
     score = Score.objects.select_related("explanation__feature__source__model").filter(pk=payload["score_id"]).first()
-    if score is None or score.status not in UNFINISHED:
-        return  # already finished (a re-run after a crash) or deleted
+    if score is None:
+        return  # deleted
+    if score.status not in UNFINISHED:
+        # A re-run after a crash: the result is saved, but the author may not have heard of it.
+        score_announce_unsent(score.pk)
+        return
     if not ledger.budget_allows(score.method):
         Score.objects.filter(pk=score.pk).update(status=Score.Status.WAITING_BUDGET)
         raise Defer("daily scoring budget spent", ledger.seconds_to_budget_recheck())

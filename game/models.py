@@ -370,6 +370,9 @@ class Score(models.Model):
     cost_usd = models.FloatField(default=0.0)
     created = models.DateTimeField(auto_now_add=True)
     finished = models.DateTimeField(null=True, blank=True)
+    # Set once the author has been told (after the score commits): a worker killed between the
+    # two leaves it unset, and the job's re-run tells them then.
+    announced = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

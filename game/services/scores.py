@@ -57,7 +57,22 @@ def score_record(score_id: int, result: ScoreResult) -> bool:
         # Points and settling commit with the score; only the notification waits for commit.
         payload = score_recorded(explanation.pk)
         if payload is not None:
-            transaction.on_commit(lambda: _announce(payload))
+            transaction.on_commit(lambda: _announce(score_id, payload))
+    return True
+
+
+def score_announce_unsent(score_id: int) -> bool:
+    """Tell the author about a finished score whose announcement never went out (its worker
+    died between the commit and the send). True when one was sent. The author may hear a score
+    twice, never not at all: the event is keyed by the explanation, so a repeat is harmless."""
+    score = Score.objects.filter(pk=score_id, announced=False).exclude(status__in=UNFINISHED).first()
+    if score is None:
+        return False
+    with transaction.atomic():
+        payload = score_recorded(score.explanation_id)
+    if payload is None:
+        return False
+    _announce(score_id, payload)
     return True
 
 
@@ -66,13 +81,18 @@ def score_fail(score_id: int, reason: str) -> bool:
     return score_record(score_id, ScoreResult(status="failed", value=None, error=reason))
 
 
-def _announce(payload: dict[str, Any]) -> None:
+def _announce(score_id: int, payload: dict[str, Any]) -> None:
     from game import events
 
     try:
         events.announce_score(payload)
     except Exception:  # noqa: BLE001 - a lost notification must not undo a saved score
         log.exception("could not announce score for explanation %s", payload.get("explanation_id"))
+        return
+    try:
+        Score.objects.filter(pk=score_id).update(announced=True)
+    except Exception:  # noqa: BLE001 - unmarked, a re-run of the job only tells the author twice
+        log.exception("could not mark score %s as announced", score_id)
 
 
 def score_recorded(explanation_id: int) -> dict[str, Any] | None:

@@ -175,3 +175,43 @@ def test_recording_a_result_twice_writes_charges_and_pays_once(feature, announce
     assert (e.status, e.score_value) == ("scored", 0.6)
     assert LlmUsage.objects.filter(explanation=e).count() == 1
     assert announced == [e.pk]
+
+
+def test_a_score_saved_by_a_worker_killed_before_announcing_it_is_announced_by_the_rerun(
+    feature, announced, settings, django_capture_on_commit_callbacks
+) -> None:
+    from game.services.scores import score_record
+
+    settings.SCORING_METHOD = "test-good"
+    e = submit(feature)
+    score = Score.objects.get(explanation=e)
+    # The worker commits the score and dies before its on-commit announcement runs.
+    with django_capture_on_commit_callbacks(execute=False) as dropped:
+        assert score_record(score.pk, ScoreResult("ok", 0.75, {"n": 1})) is True
+    assert dropped and announced == []
+    assert Score.objects.get(pk=score.pk).announced is False
+    # Its job's lease runs out and another worker runs it again.
+    with django_capture_on_commit_callbacks(execute=True):
+        work(burst=True)
+    assert announced == [e.pk]
+    assert Score.objects.get(pk=score.pk).announced is True
+    assert SEEN == []  # the saved score is not scored again
+    # A further re-run has nothing left to tell.
+    with django_capture_on_commit_callbacks(execute=True):
+        scoring_jobs.score_explanation({"score_id": score.pk})
+    assert announced == [e.pk]
+
+
+def test_an_announced_score_is_marked_so_a_rerun_is_silent(
+    feature, announced, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.SCORING_METHOD = "test-good"
+    e = submit(feature)
+    with django_capture_on_commit_callbacks(execute=True):
+        work(burst=True)
+    score = Score.objects.get(explanation=e)
+    assert score.announced is True and announced == [e.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        scoring_jobs.queue.enqueue(scoring_jobs.SCORE_JOB, {"score_id": score.pk})
+        work(burst=True)
+    assert announced == [e.pk]
