@@ -21,10 +21,10 @@ from game.models import Explanation, Score
 from game.scoring_keys import ScoringKey, key_for
 from game.selectors import scoring_input_for
 from game.services import ledger
-from game.services.scores import UNFINISHED, score_announce_unsent, score_fail, score_record
+from game.services.scores import UNFINISHED, score_announce_unsent, score_fail, score_record, scores_announce_overdue
 from jobs import queue
 from jobs.models import Job
-from jobs.registry import Defer, RetryLater, job_handler, on_worker_start
+from jobs.registry import Defer, RetryLater, every, job_handler, on_worker_start
 from scoring.base import PermanentScoringError, TransientScoringError
 
 log = logging.getLogger(__name__)
@@ -160,6 +160,19 @@ def _warm_up(scorer, model) -> None:
         return
     scorer.warm_up(list(model.vocab))
     _WARMED.add(key)
+
+
+# How often each worker looks for scores whose announcement was lost (one indexed query).
+ANNOUNCE_SWEEP_S = 1.0
+
+
+@every(ANNOUNCE_SWEEP_S)
+def _announce_lost_scores() -> None:
+    """A worker killed between saving a score and telling its author leaves the author waiting
+    until its job's lease runs out; any live worker tells them within seconds instead."""
+    sent = scores_announce_overdue()
+    if sent:
+        log.info("announced %d score(s) whose announcement was lost", sent)
 
 
 @on_worker_start

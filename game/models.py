@@ -384,6 +384,8 @@ class Score(models.Model):
                 name="score_value_only_when_ok",
             ),
         ]
+        # Workers look for lost announcements every second: only the few unannounced rows are indexed.
+        indexes = [models.Index(fields=["finished"], condition=Q(announced=False), name="score_unannounced")]
 
     def __str__(self) -> str:
         return f"{self.method}: {self.status} {self.value}"

@@ -71,3 +71,44 @@ def run_start_hooks() -> None:
             fn()
         except Exception:  # noqa: BLE001 - a failed hook must not keep the worker from working
             logging.getLogger(__name__).exception("worker start hook %s failed", getattr(fn, "__name__", fn))
+
+
+@dataclass
+class _Periodic:
+    fn: Callable[[], None]
+    every_s: float
+    next_at: float = 0.0  # monotonic time it is next due; 0: at the worker's first look
+
+
+_PERIODIC: list[_Periodic] = []
+
+
+def every(seconds: float) -> Callable[[Callable[[], None]], Callable[[], None]]:
+    """Register `fn()` to run in every worker between jobs, at most once per `seconds` (first at
+    once): housekeeping that must happen even when the process that owed it died. Every worker
+    runs it, so it must be safe to run twice at the same time."""
+
+    def register(fn: Callable[[], None]) -> Callable[[], None]:
+        _PERIODIC.append(_Periodic(fn, seconds))
+        return fn
+
+    return register
+
+
+def run_due_hooks(now: float | None = None) -> int:
+    """Run the periodic hooks that are due in this process; returns how many ran."""
+    import logging
+    import time
+
+    now = time.monotonic() if now is None else now
+    ran = 0
+    for hook in _PERIODIC:
+        if now < hook.next_at:
+            continue
+        hook.next_at = now + hook.every_s
+        ran += 1
+        try:
+            hook.fn()
+        except Exception:  # noqa: BLE001 - housekeeping must not stop the worker; next round tries again
+            logging.getLogger(__name__).exception("periodic hook %s failed", getattr(hook.fn, "__name__", hook.fn))
+    return ran

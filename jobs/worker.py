@@ -15,7 +15,7 @@ from django.db import InterfaceError, OperationalError, close_old_connections, c
 
 from jobs import queue
 from jobs.models import Job
-from jobs.registry import Defer, RetryLater, get_handler, run_start_hooks
+from jobs.registry import Defer, RetryLater, get_handler, run_due_hooks, run_start_hooks
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +169,8 @@ def work(
                                  count_attempt=False)
                 interrupted = None
             maybe_prune()
+            if not burst:
+                run_due_hooks()
             job = queue.claim(worker_id, names=names)
             failures = 0
             if job is None:
@@ -218,10 +220,12 @@ async def work_in_event_loop(*, worker_id: str | None = None, poll_s: float = 0.
     claim = sync_to_async(queue.claim, thread_sensitive=False)
     run = sync_to_async(run_one, thread_sensitive=False)
     prune = sync_to_async(_prune_quietly, thread_sensitive=False)
+    hooks = sync_to_async(run_due_hooks, thread_sensitive=False)
     while True:
         try:
             if _prune_due():
                 await prune()
+            await hooks()
             job = await claim(worker_id)
             if job is None:
                 await asyncio.sleep(poll_s)

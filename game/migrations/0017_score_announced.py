@@ -21,4 +21,8 @@ class Migration(migrations.Migration):
             field=models.BooleanField(default=False),
         ),
         migrations.RunPython(mark_finished_scores_announced, migrations.RunPython.noop),
+        migrations.AddIndex(
+            model_name="score",
+            index=models.Index(condition=models.Q(("announced", False)), fields=["finished"], name="score_unannounced"),
+        ),
     ]

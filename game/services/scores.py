@@ -4,6 +4,7 @@ message for the author."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -61,6 +62,14 @@ def score_record(score_id: int, result: ScoreResult) -> bool:
     return True
 
 
+# A score is announced milliseconds after it commits; one still unannounced this long after is
+# taken for lost (its worker died, or the channel layer was down) and announced by any worker.
+ANNOUNCE_GRACE_S = 2.0
+# Older than this, nobody is waiting on the page for it any more: its author sees it on the
+# next visit ("while you were away").
+ANNOUNCE_HORIZON_S = 600.0
+
+
 def score_announce_unsent(score_id: int) -> bool:
     """Tell the author about a finished score whose announcement never went out (its worker
     died between the commit and the send). True when one was sent. The author may hear a score
@@ -71,9 +80,25 @@ def score_announce_unsent(score_id: int) -> bool:
     with transaction.atomic():
         payload = score_recorded(score.explanation_id)
     if payload is None:
+        Score.objects.filter(pk=score_id).update(announced=True)  # nobody left to tell
         return False
     _announce(score_id, payload)
     return True
+
+
+def scores_announce_overdue(*, limit: int = 50) -> int:
+    """Announce the recent scores whose announcement is overdue; returns how many were sent."""
+    now = timezone.now()
+    overdue = (
+        Score.objects.filter(
+            announced=False,
+            finished__lt=now - timedelta(seconds=ANNOUNCE_GRACE_S),
+            finished__gte=now - timedelta(seconds=ANNOUNCE_HORIZON_S),
+        )
+        .order_by("finished")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(score_announce_unsent(pk) for pk in list(overdue))
 
 
 def score_fail(score_id: int, reason: str) -> bool:

@@ -215,3 +215,49 @@ def test_an_announced_score_is_marked_so_a_rerun_is_silent(
         scoring_jobs.queue.enqueue(scoring_jobs.SCORE_JOB, {"score_id": score.pk})
         work(burst=True)
     assert announced == [e.pk]
+
+
+def test_any_worker_announces_a_score_whose_announcement_is_overdue(
+    feature, announced, settings, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    """The worker that saved it died, and its job's lease has minutes to run: a live worker's
+    periodic look tells the author within seconds, once."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from game.services.scores import ANNOUNCE_GRACE_S, ANNOUNCE_HORIZON_S, score_record
+    from jobs import registry
+    from jobs.registry import run_due_hooks
+
+    for hook in registry._PERIODIC:  # this process's schedule comes back as it was
+        monkeypatch.setattr(hook, "next_at", 0.0)
+    lost, fresh, stale = (submit(feature, text=t) for t in ("cats on mats", "dogs on logs", "owls on towels"))
+    for e in (lost, fresh, stale):
+        with django_capture_on_commit_callbacks(execute=False):
+            score_record(Score.objects.get(explanation=e).pk, ScoreResult("ok", 0.5))
+    now = timezone.now()
+    Score.objects.filter(explanation=lost).update(finished=now - timedelta(seconds=ANNOUNCE_GRACE_S + 1))
+    Score.objects.filter(explanation=stale).update(finished=now - timedelta(seconds=ANNOUNCE_HORIZON_S + 1))
+
+    assert run_due_hooks(now=1e12) >= 1  # a worker's loop, between jobs
+    # The one just saved may still be announced by its own worker; the one from long ago is
+    # seen on its author's next visit.
+    assert announced == [lost.pk]
+    assert set(Score.objects.filter(announced=True).values_list("explanation_id", flat=True)) == {lost.pk}
+    run_due_hooks(now=2e12)
+    assert announced == [lost.pk]
+
+
+def test_a_failing_periodic_hook_does_not_stop_the_others(monkeypatch) -> None:
+    from jobs import registry
+
+    ran: list[str] = []
+
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(registry, "_PERIODIC", [registry._Periodic(broken, 5.0), registry._Periodic(lambda: ran.append("ok"), 5.0)])
+    assert registry.run_due_hooks(now=100.0) == 2 and ran == ["ok"]
+    assert registry.run_due_hooks(now=102.0) == 0  # not due again for five seconds
+    assert registry.run_due_hooks(now=105.0) == 2 and ran == ["ok", "ok"]
