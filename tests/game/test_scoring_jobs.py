@@ -257,7 +257,8 @@ def test_a_failing_periodic_hook_does_not_stop_the_others(monkeypatch) -> None:
     def broken() -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(registry, "_PERIODIC", [registry._Periodic(broken, 5.0), registry._Periodic(lambda: ran.append("ok"), 5.0)])
+    hooks = [registry._Periodic(broken, 5.0), registry._Periodic(lambda: ran.append("ok"), 5.0)]
+    monkeypatch.setattr(registry, "_PERIODIC", hooks)
     assert registry.run_due_hooks(now=100.0) == 2 and ran == ["ok"]
     assert registry.run_due_hooks(now=102.0) == 0  # not due again for five seconds
     assert registry.run_due_hooks(now=105.0) == 2 and ran == ["ok", "ok"]
