@@ -63,7 +63,7 @@ def score_record(score_id: int, result: ScoreResult) -> bool:
 
 
 # A score is announced milliseconds after it commits; one still unannounced this long after is
-# taken for lost (its worker died, or the channel layer was down) and announced by any worker.
+# taken for lost (its worker died between the two) and announced by any worker.
 ANNOUNCE_GRACE_S = 2.0
 # Older than this, nobody is waiting on the page for it any more: its author sees it on the
 # next visit ("while you were away").
