@@ -9,11 +9,7 @@ alone, so the better-illustrated explanation scores worse than a bare one.
 An example item of several words that repeats a word of the explanation's head (the part
 before the example marker) is read as target plus setting: the repeated words are the target,
 the rest are setting. A one-word item ("such as Access, Accept") is itself a target, and so
-is every word of an item that repeats nothing, with two exceptions where the examples show
-only the surroundings: examples of a place ("the word before a contraction such as won or
-don", "before passive participles like raised"), and examples of where named punctuation sits
-("hyphens in compounds such as Ctrl-F", "the parenthesis after a name, as in bind(address)").
-"Especially" introduces examples for this reading too ("the word not, especially is not None").
+is every word of an item that repeats nothing.
 """
 
 from __future__ import annotations
@@ -21,22 +17,15 @@ from __future__ import annotations
 import re
 
 from scoring.lexical import STOPWORDS
-from scoring.naming import DIGIT_WORDS, NAMING, target_symbol_chars
+from scoring.naming import NAMING
 
 _WORD = re.compile(r"[A-Za-z0-9_]+")
 _MARKER = re.compile(
     r"\b(?:such as|as in|as with|like|e\.\s?g\.?|for example|for instance|including)(?![A-Za-z0-9_])", re.I
 )
-# For what is setting, "especially" introduces examples too ("especially is not None"); other
-# readings (`scoring.scope`) keep to the markers above.
-_SETTING_MARKER = re.compile(_MARKER.pattern + r"|\bespecially\b", re.I)
 # An example list runs to the end of its clause.
 _END = re.compile(r"[;.](?:\s|$)|,?\s*\band also\b|,?\s*\bplus\b|\s--?\s|:")
 _ITEMS = re.compile(r",|\bor\b|\band\b")
-# A place named right before the marker ("before passive participles like ..."): its examples
-# are the surroundings of the target.
-_PLACE = re.compile(r"\b(?:before|after|following|preceding|between|around|next to)\b", re.I)
-_PHRASE_START = re.compile(r"[,;:.]")
 
 
 def example_lists(explanation: str) -> list[tuple[int, int, int]]:
@@ -48,40 +37,21 @@ def example_lists(explanation: str) -> list[tuple[int, int, int]]:
     return out
 
 
-def _setting_lists(explanation: str) -> list[tuple[int, int, int]]:
-    """As `example_lists`, for any setting marker; a list also ends where the next one starts."""
-    markers = list(_SETTING_MARKER.finditer(explanation))
-    out = []
-    for i, marker in enumerate(markers):
-        end = _END.search(explanation, marker.end())
-        stop = end.start() if end else len(explanation)
-        if i + 1 < len(markers):
-            stop = min(stop, markers[i + 1].start())
-        out.append((marker.start(), marker.end(), stop))
-    return out
-
-
 def setting_spans(explanation: str) -> list[tuple[int, int]]:
     """Character spans [start, end) of the example words that are setting, not target."""
     spans: list[tuple[int, int]] = []
-    for marker_start, start, stop in _setting_lists(explanation):
-        head_text = explanation[:marker_start]
-        head = _head_words(head_text)
+    for marker_start, start, stop in example_lists(explanation):
+        head = _head_words(explanation[:marker_start])
         if not head:
             continue
-        phrase = head_text[max([m.end() for m in _PHRASE_START.finditer(head_text)], default=0):]
-        surroundings = bool(_PLACE.search(phrase)) or (
-            bool(target_symbol_chars(head_text)) and not DIGIT_WORDS.search(phrase)
-        )
         pos = start
         for item in _ITEMS.split(explanation[start:stop]):
             at = explanation.index(item, pos) if item else pos
             pos = at + len(item)
             words = [(m.group(0), at + m.start()) for m in _WORD.finditer(item)]
-            if surroundings:
-                spans.extend((p, p + len(w)) for w, p in words)
-            elif len(words) >= 2 and any(w.lower() in head for w, _ in words):
-                spans.extend((p, p + len(w)) for w, p in words if w.lower() not in head)
+            if len(words) < 2 or not any(w.lower() in head for w, _ in words):
+                continue
+            spans.extend((p, p + len(w)) for w, p in words if w.lower() not in head)
     return sorted(set(spans))
 
 

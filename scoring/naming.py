@@ -126,7 +126,7 @@ _SYMBOL_WORDS: list[tuple[str, str]] = [
     (r"dollar signs?", "$"),
 ]
 _SYMBOLS = [(re.compile(r"\b(?:" + p + r")\b", re.I), chars) for p, chars in _SYMBOL_WORDS]
-DIGIT_WORDS = re.compile(r"\b(?:digits?|numbers?|numerals?|integers?)\b", re.I)
+_DIGITS = re.compile(r"\b(?:digits?|numbers?|numerals?|integers?)\b", re.I)
 _NEWLINES = re.compile(
     r"\b(?:new[\s-]?lines?|line[\s-](?:breaks?|feeds?|endings?)|(?:blank|empty)[\s-]lines?|paragraph[\s-]breaks?"
     r"|carriage returns?|end of (?:a |the )?line)\b",
@@ -182,7 +182,7 @@ def symbol_scores(explanation: str, tokens: Sequence[str]) -> np.ndarray:
     number, a newline, indentation when those are named), 0.6 where such a symbol is part of
     a punctuation-only token, else 0."""
     chars = target_symbol_chars(explanation)
-    digits = bool(DIGIT_WORDS.search(explanation))
+    digits = bool(_DIGITS.search(explanation))
     newlines = bool(_NEWLINES.search(explanation))
     indent = bool(_INDENT.search(explanation))
     out = np.zeros(len(tokens), dtype=np.float64)

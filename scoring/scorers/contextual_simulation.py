@@ -16,9 +16,7 @@ readings of the explanation, each turned into a per-token prediction:
   naming a token helps but cannot dominate. The words around a target in an example ("as
   in *described* above") are its setting, not names (`scoring/examples.py`), and a name the
   explanation confines ("the comm at the start of the word commit", "the word be in the
-  phrase must be") is named only where its condition holds (`scoring/scope.py`). A token that
-  is an example's setting word is predicted by none of the readings that match words as
-  written (in context, named or quoted);
+  phrase must be") is named only where its condition holds (`scoring/scope.py`);
 - *placed*: tokens the explanation places by position: the word right after or before the
   words or punctuation it names, the first or last word of a line or sentence, the words
   inside brackets or quotes (`scoring/relations.py`). The other readings light up the anchors
@@ -86,7 +84,7 @@ def _scaled(values: np.ndarray, sharpness: float) -> np.ndarray:
 
 class ContextualSimulator:
     name = "contextual-simulation"
-    version = "7"
+    version = "6"
 
     def __init__(self, encoder: ContextualEncoder | None = None, embedder: Embedder | None = None,
                  weights: dict[str, tuple[float, float]] | None = None) -> None:
@@ -131,22 +129,13 @@ class ContextualSimulator:
         outside = [scope.outside(r.tokens) for r in records]
         named[np.concatenate([names for names, _ in outside])] = 0.0
         symbols[np.concatenate([marks for _, marks in outside])] = 0.0
-        words = (ctx @ whole.content.T).max(axis=1)
-        quoted = np.concatenate([terms.scores(r.tokens) for r in records])
-        # An example's surroundings are written out, but they are not where it fires: the token
-        # that *is* such a word is not predicted by the readings that match words as written.
-        in_setting = np.array([t.strip().lower() in setting for t in tokens], dtype=bool)
-        if in_setting.any():
-            words[in_setting] = words.min()
-            quoted[in_setting] = 0.0
-            named[in_setting] = 0.0
         return {
             "clause": np.max(np.stack([ctx @ p.whole for p in parts]), axis=0),
             "clause_words": np.max(np.stack([(ctx @ p.content.T).max(axis=1) for p in parts]), axis=0),
-            "words": words,
+            "words": (ctx @ whole.content.T).max(axis=1),
             "alone": labels @ whole.sentence,
             "named": named,
-            "quoted": quoted,
+            "quoted": np.concatenate([terms.scores(r.tokens) for r in records]),
             "symbols": symbols,
             "placed": np.concatenate([relation_scores(explanation, r.tokens) for r in records]),
         }

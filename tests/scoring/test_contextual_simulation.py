@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from scoring import contextual
-from scoring.base import PermanentScoringError, Record
+from scoring.base import PermanentScoringError
 from scoring.contextual import (
     ContextualEncoder,
     cpu_has_fast_bfloat16,
@@ -218,14 +218,3 @@ def test_a_word_named_by_its_part_of_speech_is_named() -> None:
     assert "of" in named_words("The preposition of after nouns like list or array")
     assert "but" in named_words("The conjunction but introducing a contrast")
     assert "of" not in named_words("The start of a module docstring")
-
-
-def test_an_examples_surroundings_are_not_predicted_by_the_word_readings(scorer) -> None:
-    """ "The word not, especially is not None": None is where not sits, never where it fires."""
-    records = [Record([" x", " is", " not", " None", " or", " not", " found", "."], [0, 0, 5.0, 0, 0, 4.0, 0, 0])]
-    text = "The word not in negated conditions, especially is not None or is not found"
-    read = scorer.readings(text, records)
-    none, found, first_not = 3, 6, 2
-    for reading in ("words", "named", "quoted"):
-        assert read[reading][none] == read[reading][found] == read[reading].min(), reading
-    assert read["words"][first_not] > read["words"][none]
