@@ -60,6 +60,13 @@
       el("div", { class: "clue-meta" }, el("span", { class: "clue-max", title: "Highest activation on your text", text: fmt(max) }))));
     requestAnimationFrame(() => scrollToTop(line));
   });
+  // The form also works as a plain GET (a click before this script ran, or a shared link):
+  // the page then opens with ?text=… and tests it at once.
+  const asked = new URLSearchParams(window.location.search).get("text");
+  if (asked && asked.trim()) {
+    input.value = asked;
+    form.requestSubmit();
+  }
 
   /* ---------- steering (POST /api/steer): two continuations of one prompt, one seed ---------- */
   function steering(root) {

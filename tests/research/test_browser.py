@@ -6,6 +6,8 @@ Screenshots go to tests/artifacts/, beside the game's."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 from django.test import override_settings
 
@@ -95,6 +97,13 @@ def test_searching_by_text_and_testing_a_text_on_a_feature_page(orm_beside_playw
         page.click("#try-submit")
         expect(page.locator("#try-status")).to_have_text("Type some text first")
         expect(page.locator("#try-result .tok")).to_have_count(0)
+
+        # A link with a text to test (the form's plain GET, as a click before the script ran
+        # sends it) opens the page with that text tested.
+        page.goto(f"{live_server.url}/{MODEL_SLUG}/{top['source']}/{top['index']}?{urlencode({'text': TEXT})}")
+        expect(page.locator("#try-text")).to_have_value(TEXT)
+        expect(page.locator("#try-result .tok").first).to_be_visible()
+        expect(page.locator("#try-status")).to_contain_text("Max activation on your text")
 
     page.wait_for_timeout(100)  # console events still on their way
     context.close()
