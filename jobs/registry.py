@@ -6,12 +6,16 @@ Apps register in a module named `jobs` of their own (e.g. `game/jobs.py`), which
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 Handler = Callable[[dict[str, Any]], None]
 GiveUp = Callable[[dict[str, Any], str], None]
+
+log = logging.getLogger(__name__)
 
 
 class RetryLater(Exception):
@@ -64,13 +68,11 @@ def on_worker_start(fn: Callable[[], None]) -> Callable[[], None]:
 
 
 def run_start_hooks() -> None:
-    import logging
-
     for fn in _ON_START:
         try:
             fn()
         except Exception:  # noqa: BLE001 - a failed hook must not keep the worker from working
-            logging.getLogger(__name__).exception("worker start hook %s failed", getattr(fn, "__name__", fn))
+            log.exception("worker start hook %s failed", getattr(fn, "__name__", fn))
 
 
 @dataclass
@@ -97,9 +99,6 @@ def every(seconds: float) -> Callable[[Callable[[], None]], Callable[[], None]]:
 
 def run_due_hooks(now: float | None = None) -> int:
     """Run the periodic hooks that are due in this process; returns how many ran."""
-    import logging
-    import time
-
     now = time.monotonic() if now is None else now
     ran = 0
     for hook in _PERIODIC:
@@ -110,5 +109,5 @@ def run_due_hooks(now: float | None = None) -> int:
         try:
             hook.fn()
         except Exception:  # noqa: BLE001 - housekeeping must not stop the worker; next round tries again
-            logging.getLogger(__name__).exception("periodic hook %s failed", getattr(hook.fn, "__name__", hook.fn))
+            log.exception("periodic hook %s failed", getattr(hook.fn, "__name__", hook.fn))
     return ran

@@ -77,12 +77,13 @@ def score_announce_unsent(score_id: int) -> bool:
     score = Score.objects.filter(pk=score_id, announced=False).exclude(status__in=UNFINISHED).first()
     if score is None:
         return False
-    with transaction.atomic():
-        payload = score_recorded(score.explanation_id)
-    if payload is None:
+    explanation = Explanation.objects.select_related("feature", "author").filter(pk=score.explanation_id).first()
+    if explanation is None:
         Score.objects.filter(pk=score_id).update(announced=True)  # nobody left to tell
         return False
-    _announce(score_id, payload)
+    # Its award and the feature's settling committed with the score: only the message is owed.
+    verdict = points.judge_new_best(explanation, points.best_rival(explanation))
+    _announce(score_id, _score_event(explanation, verdict))
     return True
 
 
@@ -129,6 +130,10 @@ def score_recorded(explanation_id: int) -> dict[str, Any] | None:
     verdict = points.judge_new_best(explanation, points.best_rival(explanation))
     points.award_new_best(explanation=explanation, verdict=verdict)
     points.feature_settle(explanation.feature)
+    return _score_event(explanation, verdict)
+
+
+def _score_event(explanation: Explanation, verdict: points.BestVerdict) -> dict[str, Any]:
     return {
         "type": "score",
         "explanation_id": explanation.pk,
