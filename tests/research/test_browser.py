@@ -86,6 +86,7 @@ def test_searching_by_text_and_testing_a_text_on_a_feature_page(orm_beside_playw
 
         # The feature page: test a text, see its tokens shaded and the max value.
         expect(page).to_have_url(f"{live_server.url}/{MODEL_SLUG}/{top['source']}/{top['index']}")
+        page.wait_for_load_state()  # the URL changes before the page's script has bound its forms
         page.fill("#try-text", TEXT)
         page.click("#try-submit")
         expect(page.locator("#try-result .tok").first).to_be_visible()
