@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from bench.planted_set import clue_records, item, scoring_records
 from pipeline.planted import KINDS, Planted, PlantedRecord
@@ -79,3 +80,18 @@ def test_planted_pairs_are_won_strictly_and_counted_per_kind():
     assert kinds["token"] == {"pairs": 3, "win_rate": round(2 / 3, 4)}
     assert kinds["context"] == {"pairs": 0, "win_rate": None}
     assert by_feature["token/x"] == {"true": 0.8, "decoys": [0.1, 0.8, None]}
+
+
+def test_a_win_rate_carries_its_wilson_interval():
+    from bench.scoring_validity import win_figures
+
+    fig = win_figures(133, 180)
+    assert fig["pairs"] == 180 and fig["win_rate"] == round(133 / 180, 4)
+    # The interval holds the rate, is not symmetric about it, and narrows with more pairs.
+    lo, hi = fig["ci95"]
+    assert lo == pytest.approx(0.6702, abs=1e-4) and hi == pytest.approx(0.7976, abs=1e-4)
+    lo4, hi4 = win_figures(4 * 133, 4 * 180)["ci95"]
+    assert lo < lo4 < fig["win_rate"] < hi4 < hi
+    # Every pair won: the interval still reaches below 1.
+    assert win_figures(60, 60)["ci95"][1] == 1.0 and win_figures(60, 60)["ci95"][0] < 0.95
+    assert win_figures(0, 0) == {"pairs": 0, "win_rate": None, "ci95": None}

@@ -190,6 +190,7 @@ def test_the_committed_benchmark_names_the_default_and_every_offline_method() ->
         entry = result["methods"][method]
         assert set(entry["sets"]) >= {"human-random", "human-neighbour", "human-decoy", "sanity-missing", "sanity-extra"}
         assert all(s["pairs"] >= 50 and 0 <= s["win_rate"] <= 1 for s in entry["sets"].values())
+        assert all(s["ci95"][0] <= s["win_rate"] <= s["ci95"][1] for s in entry["sets"].values())
         assert entry["scores_per_s"] > 0
 
 
