@@ -253,7 +253,8 @@ def main() -> None:
             "test_split_sha256": split_info["sha256"],
             # Items added later from another pack, all in the test split, each set frozen with its own hash.
             "test_split_extensions": {p.stem.removeprefix("split-"): json.loads(p.read_text())["sha256"]
-                                      for p in sorted(SPLIT.parent.glob("split-*.json"))},
+                                      for p in sorted(SPLIT.parent.glob("split-*.json"))
+                                      if json.loads(p.read_text())["test"]},
             "features": {s: len(load_items(s)) for s in splits},
         })
     if planted:

@@ -6,6 +6,10 @@
     python bench/validity_set.py extend --pack packs/demo --name prose
                                            # features of another pack, all in the test split (frozen
                                            # with its own hash): features-<name>.jsonl, split-<name>.json
+    python bench/validity_set.py extend --pack packs/demo --name prose-tune --split tune \\
+        --same-features-as lp-prose-2l
+                                           # more features of a pack already in the set, none of
+                                           # them drawn before, all in the tune split
 
 Only numpy and the pack reader are needed (no Django), so the set can be rebuilt anywhere.
 Each assembled item carries its own records in the `score_file` input format, so the set
@@ -69,8 +73,10 @@ def _show(rec: dict, max_act: float) -> str:
 
 
 def _sample(pack: Path, per_source: int, seed: int, id_prefix: str = "",
-            sources: tuple[str, ...] = ()) -> tuple[list[dict], list[str]]:
-    """Features with enough held-out and clue records, their scoring records and worksheets."""
+            sources: tuple[str, ...] = (), drawn: frozenset[tuple[str, int]] = frozenset()
+            ) -> tuple[list[dict], list[str]]:
+    """Features with enough held-out and clue records, their scoring records and worksheets;
+    none of the (source, index) pairs in `drawn`."""
     tokens = np.asarray(packio.load_corpus_tokens(pack))
     vocab = packio.load_vocab(pack)
     rng = np.random.default_rng(seed)
@@ -82,7 +88,7 @@ def _sample(pack: Path, per_source: int, seed: int, id_prefix: str = "",
         alive = [f for f in range(len(maxact)) if maxact[f] > 0 and not expl.get(f, "never fires").startswith("never fires")]
         recs = {f: _records_of(arrays, f) for f in alive}
         usable = [f for f in alive if len(recs[f]["held_out"]) >= 4 and len(recs[f]["clues"]) >= 8
-                  and int(arrays["neighbour_idx"][f][0]) in recs]
+                  and int(arrays["neighbour_idx"][f][0]) in recs and (slug, f) not in drawn]
         chosen = sorted(rng.choice(usable, size=min(per_source, len(usable)), replace=False).tolist())
         for f in chosen:
             r = recs[f]
@@ -138,22 +144,41 @@ def extract(pack: Path) -> None:
     print(f"{len(items)} features, {len(test)} in the test split (sha256 {digest}); worksheets in {wdir}")
 
 
-def extend(pack: Path, name: str, per_source: int, sources: tuple[str, ...] = ()) -> None:
-    """Items from another pack (a rebuilt demo), every one in the test split: the scorer's
-    figures then describe the features players meet. Ids carry the pack's model slug."""
+def already_drawn(models: set[str]) -> frozenset[tuple[str, int]]:
+    """(source, index) of every feature of these models (by the slug its id carries) already in
+    the set."""
+    drawn = set()
+    for path in DATA.glob("features*.jsonl"):
+        for line in open(path):
+            item = json.loads(line)
+            if ":" in item["id"] and item["id"].split(":", 1)[0] in models:
+                drawn.add((item["source"], int(item["index"])))
+    return frozenset(drawn)
+
+
+def extend(pack: Path, name: str, per_source: int, sources: tuple[str, ...] = (), split: str = "test",
+           same_features_as: tuple[str, ...] = ()) -> None:
+    """Items from another pack (a rebuilt demo). In the test split (the default), the scorer's
+    figures then describe the features players meet; in the tune split, scorers can be tuned on
+    the kinds of text players meet, on features never drawn before. Ids carry the pack's model
+    slug; `same_features_as` names earlier models whose features this pack shares (a rebuilt
+    pack that keeps its model keeps its neurons), so that none is drawn twice."""
     model = packio.read_pack(pack).model["slug"]
-    items, sheets = _sample(pack, per_source, SEED + 100, id_prefix=f"{model}:", sources=sources)
+    drawn = already_drawn({model, *same_features_as}) if split == "tune" else frozenset()
+    seed = SEED + (100 if split == "test" else 200)
+    items, sheets = _sample(pack, per_source, seed, id_prefix=f"{model}:", sources=sources, drawn=drawn)
     for it in items:
         it["pack"] = model
     with open(DATA / f"features-{name}.jsonl", "w") as fh:
         for it in items:
             fh.write(json.dumps(it, ensure_ascii=False) + "\n")
-    test = sorted(it["id"] for it in items)
-    digest = hashlib.sha256("\n".join(test).encode()).hexdigest()
-    (DATA / f"split-{name}.json").write_text(json.dumps({"test": test, "sha256": digest}, indent=1) + "\n")
+    ids = sorted(it["id"] for it in items)
+    digest = hashlib.sha256("\n".join(ids).encode()).hexdigest()
+    frozen = {"test": ids if split == "test" else [], "tune": [] if split == "test" else ids, "sha256": digest}
+    (DATA / f"split-{name}.json").write_text(json.dumps(frozen, indent=1) + "\n")
     wdir = DATA / f"worksheets-{name}"
     _write_sheets(sheets, wdir, per=10)
-    print(f"{len(items)} features of {model}, all in the test split (sha256 {digest}); worksheets in {wdir}")
+    print(f"{len(items)} features of {model}, all in the {split} split (sha256 {digest}); worksheets in {wdir}")
 
 
 def assemble() -> None:
@@ -193,11 +218,15 @@ def main() -> None:
     parser.add_argument("--name", default="prose", help="extend: the name of the added set")
     parser.add_argument("--per-source", type=int, default=20, help="extend: features per source")
     parser.add_argument("--sources", default="", help="extend: comma-separated sources (default: all of the pack's)")
+    parser.add_argument("--split", choices=["test", "tune"], default="test", help="extend: the split of the added set")
+    parser.add_argument("--same-features-as", default="",
+                        help="extend --split tune: comma-separated models whose drawn features count as drawn")
     args = parser.parse_args()
     if args.step == "extract":
         extract(Path(args.pack))
     elif args.step == "extend":
-        extend(Path(args.pack), args.name, args.per_source, tuple(x for x in args.sources.split(",") if x))
+        extend(Path(args.pack), args.name, args.per_source, tuple(x for x in args.sources.split(",") if x), args.split,
+               tuple(x for x in args.same_features_as.split(",") if x))
     else:
         assemble()
 

@@ -55,3 +55,21 @@ def test_committed_items_of_the_demo_pack_carry_the_records_the_game_scores() ->
         for stored, r in zip(it["random_records"], random):
             assert not arrays["rec_unseen"][r]
             assert stored["tokens"] == [vocab[int(t)] for t in packio.record_tokens(tokens, arrays, r)]
+
+
+def test_the_prose_tune_items_are_new_features_outside_every_test_split() -> None:
+    from bench.validity_set import DATA, already_drawn
+
+    tune = [json.loads(line) for line in (DATA / "features-prose-tune.jsonl").read_text().splitlines()]
+    split = json.loads((DATA / "split-prose-tune.json").read_text())
+    assert split["test"] == [] and split["tune"] == sorted(it["id"] for it in tune)
+    test_ids = {i for p in DATA.glob("split*.json") for i in json.loads(p.read_text())["test"]}
+    assert not test_ids & set(split["tune"])
+    # None of them was drawn before, under this pack's model or the model whose neurons it kept.
+    earlier = {(it["source"], it["index"]) for p in ("features-prose.jsonl", "features-prose-v2.jsonl")
+               for it in map(json.loads, (DATA / p).read_text().splitlines())}
+    assert not earlier & {(it["source"], it["index"]) for it in tune}
+    assert already_drawn({"lp-prose-2l-v2", "lp-prose-2l"}) >= {(it["source"], it["index"]) for it in tune}
+    # The frozen test split is the one the README states.
+    assert json.loads((DATA / "split.json").read_text())["sha256"] == (
+        "465da5f9c769037eba65964c66a139a9092d2b82f78e4fe75df8944e8f8f64d2")
