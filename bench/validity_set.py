@@ -144,11 +144,13 @@ def extract(pack: Path) -> None:
     print(f"{len(items)} features, {len(test)} in the test split (sha256 {digest}); worksheets in {wdir}")
 
 
-def already_drawn(models: set[str]) -> frozenset[tuple[str, int]]:
+def already_drawn(models: set[str], but: str = "") -> frozenset[tuple[str, int]]:
     """(source, index) of every feature of these models (by the slug its id carries) already in
-    the set."""
+    the set, but for the added set named `but` (so that drawing it again gives the same draw)."""
     drawn = set()
     for path in DATA.glob("features*.jsonl"):
+        if but and path.name == f"features-{but}.jsonl":
+            continue
         for line in open(path):
             item = json.loads(line)
             if ":" in item["id"] and item["id"].split(":", 1)[0] in models:
@@ -164,7 +166,8 @@ def extend(pack: Path, name: str, per_source: int, sources: tuple[str, ...] = ()
     slug; `same_features_as` names earlier models whose features this pack shares (a rebuilt
     pack that keeps its model keeps its neurons), so that none is drawn twice."""
     model = packio.read_pack(pack).model["slug"]
-    drawn = already_drawn({model, *same_features_as}) if split == "tune" else frozenset()
+    # Test sets were drawn from every feature; a tune set never takes one already drawn.
+    drawn = already_drawn({model, *same_features_as}, but=name) if split == "tune" else frozenset()
     seed = SEED + (100 if split == "test" else 200)
     items, sheets = _sample(pack, per_source, seed, id_prefix=f"{model}:", sources=sources, drawn=drawn)
     for it in items:

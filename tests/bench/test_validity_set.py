@@ -69,6 +69,9 @@ def test_the_prose_tune_items_are_new_features_outside_every_test_split() -> Non
     earlier = {(it["source"], it["index"]) for p in ("features-prose.jsonl", "features-prose-v2.jsonl")
                for it in map(json.loads, (DATA / p).read_text().splitlines())}
     assert not earlier & {(it["source"], it["index"]) for it in tune}
+    drawn_then = already_drawn({"lp-prose-2l-v2", "lp-prose-2l"}, but="prose-tune")
+    assert drawn_then >= earlier
+    assert not drawn_then & {(it["source"], it["index"]) for it in tune}  # so drawing it again draws the same
     assert already_drawn({"lp-prose-2l-v2", "lp-prose-2l"}) >= {(it["source"], it["index"]) for it in tune}
     # The frozen test split is the one the README states.
     assert json.loads((DATA / "split.json").read_text())["sha256"] == (
