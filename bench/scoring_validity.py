@@ -248,13 +248,13 @@ def main() -> None:
 
     out: dict = {"default_method": settings.SCORING_METHOD}
     if human:
+        extensions = {p.stem.removeprefix("split-"): json.loads(p.read_text())
+                      for p in sorted(SPLIT.parent.glob("split-*.json"))}
         out.update({
             "data": str(DATA.relative_to(ROOT)),
             "test_split_sha256": split_info["sha256"],
             # Items added later from another pack, all in the test split, each set frozen with its own hash.
-            "test_split_extensions": {p.stem.removeprefix("split-"): json.loads(p.read_text())["sha256"]
-                                      for p in sorted(SPLIT.parent.glob("split-*.json"))
-                                      if json.loads(p.read_text())["test"]},
+            "test_split_extensions": {name: frozen["sha256"] for name, frozen in extensions.items() if frozen["test"]},
             "features": {s: len(load_items(s)) for s in splits},
         })
     if planted:

@@ -220,7 +220,7 @@ def _verdict_payload(e: Explanation) -> dict[str, Any] | None:
     """Whether this score stands as a new best against the feature's best now, and why."""
     if e.score_value is None:
         return None
-    v = points.judge_new_best(e, points.best_rival(e))
+    v = points.judge_against_best(e)
     return {"beat": v.beat, "previous_best": v.previous_best, "difference": v.difference, "noise": v.noise,
             "message": v.message}
 

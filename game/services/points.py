@@ -172,6 +172,11 @@ def _shown_score_details(explanation: Explanation) -> dict:
     return details or {}
 
 
+def judge_against_best(explanation: Explanation) -> BestVerdict:
+    """`judge_new_best` against the feature's best other explanation now."""
+    return judge_new_best(explanation, best_rival(explanation))
+
+
 def judge_new_best(explanation: Explanation, rival: Explanation | None) -> BestVerdict:
     """A new best must clear the best so far by more than the scorer's noise on these records:
     NEW_BEST_NOISE_SE standard errors of the paired difference, and never less than NEW_BEST_MARGIN."""

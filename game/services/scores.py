@@ -82,7 +82,7 @@ def score_announce_unsent(score_id: int) -> bool:
         Score.objects.filter(pk=score_id).update(announced=True)  # nobody left to tell
         return False
     # Its award and the feature's settling committed with the score: only the message is owed.
-    verdict = points.judge_new_best(explanation, points.best_rival(explanation))
+    verdict = points.judge_against_best(explanation)
     _announce(score_id, _score_event(explanation, verdict))
     return True
 
@@ -127,7 +127,7 @@ def score_recorded(explanation_id: int) -> dict[str, Any] | None:
     explanation = Explanation.objects.select_related("feature", "author").filter(pk=explanation_id).first()
     if explanation is None:
         return None
-    verdict = points.judge_new_best(explanation, points.best_rival(explanation))
+    verdict = points.judge_against_best(explanation)
     points.award_new_best(explanation=explanation, verdict=verdict)
     points.feature_settle(explanation.feature)
     return _score_event(explanation, verdict)
