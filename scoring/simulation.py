@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from scoring.base import ScoreResult, ScoringInput
+from scoring.base import PermanentScoringError, Record, ScoreResult, ScoringInput
 from scoring.pearson import pearson
 from scoring.records import all_records, normalise_activations
 from scoring.uncertainty import pearson_stderr
@@ -38,3 +38,18 @@ def simulation_result(data: ScoringInput, preds: Sequence[np.ndarray]) -> ScoreR
         return ScoreResult("undefined", None, details=details, error=corr.reason)
     stderr = pearson_stderr([r.values for r in records], preds, kinds)
     return ScoreResult("ok", round(corr.value, 6), details=details, stderr=stderr)
+
+
+class LocalSimulator:
+    """A simulator that runs in this process on local model files: subclasses predict every
+    token's activation, and a score is those predictions correlated with the truth."""
+
+    def predict(self, explanation: str, records: list[Record]) -> list[np.ndarray]:
+        raise NotImplementedError
+
+    def score(self, data: ScoringInput) -> ScoreResult:
+        try:
+            preds = self.predict(data.explanation, all_records(data))
+        except (OSError, ImportError) as exc:  # model files missing or broken: every score would fail alike
+            raise PermanentScoringError(f"embedding model unavailable: {exc}") from exc
+        return simulation_result(data, preds)

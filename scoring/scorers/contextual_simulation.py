@@ -35,17 +35,16 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from scoring.base import PermanentScoringError, Record, ScoreResult, ScoringInput
+from scoring.base import Record
 from scoring.contextual import ContextualEncoder, default_encoder
 from scoring.embedder import Embedder, default_embedder
 from scoring.examples import setting_words
 from scoring.lexical import ExplanationTerms
 from scoring.naming import named_words, naming_scores, symbol_scores
-from scoring.records import all_records
 from scoring.registry import register
 from scoring.relations import relation_scores
 from scoring.scope import Scope
-from scoring.simulation import simulation_result
+from scoring.simulation import LocalSimulator
 from scoring.text import token_label
 
 # Clause boundaries: an explanation of two things predicts each where it applies.
@@ -82,7 +81,7 @@ def _scaled(values: np.ndarray, sharpness: float) -> np.ndarray:
     return values / top if top > 0 else values
 
 
-class ContextualSimulator:
+class ContextualSimulator(LocalSimulator):
     name = "contextual-simulation"
     version = "6"
 
@@ -152,13 +151,6 @@ class ContextualSimulator:
             out.append(mix[offset : offset + len(r.tokens)])
             offset += len(r.tokens)
         return out
-
-    def score(self, data: ScoringInput) -> ScoreResult:
-        try:
-            preds = self.predict(data.explanation, all_records(data))
-        except (OSError, ImportError) as exc:  # model files missing or broken
-            raise PermanentScoringError(f"embedding model unavailable: {exc}") from exc
-        return simulation_result(data, preds)
 
 
 @register("contextual-simulation")

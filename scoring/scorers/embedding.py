@@ -9,8 +9,8 @@ from scoring.base import PermanentScoringError, ScoreResult, ScoringInput
 from scoring.embedder import Embedder, default_embedder
 from scoring.metrics import roc_auc
 from scoring.registry import register
-from scoring.uncertainty import auc_stderr
 from scoring.text import record_text
+from scoring.uncertainty import auc_stderr
 
 
 class EmbeddingScorer:

@@ -15,16 +15,15 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from scoring.base import PermanentScoringError, Record, ScoreResult, ScoringInput
+from scoring.base import Record
 from scoring.embedder import Embedder, default_embedder
 from scoring.lexical import ExplanationTerms
-from scoring.records import all_records
 from scoring.registry import register
-from scoring.simulation import simulation_result
+from scoring.simulation import LocalSimulator
 from scoring.text import token_label
 
 
-class OfflineSimulator:
+class OfflineSimulator(LocalSimulator):
     name = "offline-simulation"
     version = "1"
 
@@ -79,13 +78,6 @@ class OfflineSimulator:
         top = max((float(p.max()) for p in raw if p.size), default=0.0)
         scale = 10.0 / top if top > 0 else 1.0
         return [p * scale for p in raw]
-
-    def score(self, data: ScoringInput) -> ScoreResult:
-        try:
-            preds = self.predict(data.explanation, all_records(data))
-        except (OSError, ImportError) as exc:  # model files missing or broken
-            raise PermanentScoringError(f"embedding model unavailable: {exc}") from exc
-        return simulation_result(data, preds)
 
 
 @register("offline-simulation")
