@@ -398,7 +398,9 @@ def _submit_and_wait_scored(page) -> None:
     from playwright.sync_api import expect
 
     card = page.locator("#submission")
-    expect(card).to_have_attribute("data-state", "queued")
+    # A score of text the warm scorer has just read can land before the queued state is polled;
+    # the queued state itself is checked where a test is about it.
+    expect(card).to_have_attribute("data-state", re.compile(r"^(queued|scored)$"))
     expect(card).to_have_attribute("data-state", "scored", timeout=120_000)
 
 
